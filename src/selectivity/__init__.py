@@ -1,0 +1,12 @@
+"""Class-selectivity regularization (Leavitt & Morcos, "Selectivity considered harmful", ICLR 2021).
+
+The pieces a researcher uses on their own models:
+
+- ``selectivity.metrics.class_selectivity``: the class selectivity index of Eq. 1, per unit.
+- ``selectivity.metrics.mean_selectivity``: mu_SI of Eq. 3 (mean over layers of the mean over units).
+- ``selectivity.units.UnitRecorder``: records spatially averaged unit activations of chosen layers.
+- ``selectivity.models.build_model``: ResNet20 and VGG16 with their unit layers marked.
+- ``selectivity.train.train_run``: the regularized training loop (loss = CE - alpha * mu_SI).
+"""
+
+__version__ = "0.1.0"

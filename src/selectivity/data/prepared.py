@@ -1,0 +1,108 @@
+"""The prepared-dataset format: one uncompressed .npz of uint8 images [N, C, H, W] and int64
+labels for the train / val / test splits, plus a JSON metadata string.
+
+Every dataset (CIFAR-10, Fashion-MNIST, digits, synthetic) is prepared once into this format; the
+trainer and the analysis read only this.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..io import atomic_path
+
+SPLITS = ("train", "val", "test")
+
+
+@dataclass
+class Split:
+    images: torch.Tensor  # [N, C, H, W] uint8
+    labels: torch.Tensor  # [N] int64
+
+
+@dataclass
+class PreparedData:
+    name: str
+    classes: list[str]
+    mean: list[float]  # per-channel mean of the train split, pixel values scaled to [0, 1]
+    std: list[float]
+    train: Split
+    val: Split
+    test: Split
+    meta: dict
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return tuple(self.train.images.shape[1:])
+
+
+def split_indices(labels: np.ndarray, fractions_or_sizes: dict[str, float | int], seed: int) -> dict[str, np.ndarray]:
+    """Stratified random split of ``range(len(labels))``.
+
+    fractions_or_sizes: held-out splits (e.g. {"val": 5000}) as sizes (int) or fractions (float);
+    every class contributes in proportion to its frequency. The rest is "train". Sorted indices.
+    """
+    rng = np.random.default_rng(seed)
+    n = len(labels)
+    sizes = {k: (v if isinstance(v, int) else int(round(v * n))) for k, v in fractions_or_sizes.items()}
+    out = {k: [] for k in [*sizes, "train"]}
+    classes, counts = np.unique(labels, return_counts=True)
+    for c, count in zip(classes, counts):
+        idx = rng.permutation(np.flatnonzero(labels == c))
+        start = 0
+        for k, size in sizes.items():
+            take = int(round(size * count / n))
+            out[k].append(idx[start : start + take])
+            start += take
+        out["train"].append(idx[start:])
+    return {k: np.sort(np.concatenate(v)) for k, v in out.items()}
+
+
+def channel_stats(images: np.ndarray) -> tuple[list[float], list[float]]:
+    """Per-channel mean and std of uint8 images [N, C, H, W], pixel values scaled to [0, 1]."""
+    x = images.astype(np.float64) / 255.0
+    return x.mean(axis=(0, 2, 3)).tolist(), x.std(axis=(0, 2, 3)).tolist()
+
+
+def save_prepared(
+    path: str | Path,
+    name: str,
+    classes: list[str],
+    splits: dict[str, tuple[np.ndarray, np.ndarray]],
+    meta: dict | None = None,
+) -> None:
+    """Write the splits (images uint8 [N, C, H, W], labels) atomically to ``path`` (.npz)."""
+    for k, (x, y) in splits.items():
+        if x.dtype != np.uint8 or x.ndim != 4 or len(x) != len(y):
+            raise ValueError(f"split {k}: need uint8 images [N, C, H, W] and N labels")
+    mean, std = channel_stats(splits["train"][0])
+    info = dict(meta or {}, name=name, classes=list(classes), mean=mean, std=std,
+                sizes={k: int(len(v[1])) for k, v in splits.items()})
+    arrays = {}
+    for k in SPLITS:
+        arrays[f"{k}_images"] = splits[k][0]
+        arrays[f"{k}_labels"] = splits[k][1].astype(np.int64)
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez(f, meta=np.array(json.dumps(info, sort_keys=True)), **arrays)
+
+
+def load_prepared(path: str | Path) -> PreparedData:
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: prepared dataset not found; run `selectivity prepare-data` first")
+    with np.load(path, allow_pickle=False) as z:
+        info = json.loads(str(z["meta"]))
+        splits = {k: Split(torch.from_numpy(z[f"{k}_images"]), torch.from_numpy(z[f"{k}_labels"])) for k in SPLITS}
+    return PreparedData(
+        name=info["name"], classes=info["classes"], mean=info["mean"], std=info["std"], meta=info, **splits
+    )

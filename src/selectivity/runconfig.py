@@ -1,0 +1,62 @@
+"""The effective configuration of one training run, and its hash.
+
+The hash covers every field that can change the trained network; it is stored in the summary and
+in the resume state, so a state saved under another configuration is never resumed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+# Fields that cannot change the result of a run: left out of the hash.
+UNHASHED = ("device", "eval_batch_size", "experiment")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    model: str
+    dataset: str
+    alpha: float
+    seed: int
+    experiment: str = "run"
+    model_options: dict = field(default_factory=dict)
+    epochs: int = 200
+    batch_size: int = 256
+    lr: float = 0.1
+    momentum: float = 0.9
+    weight_decay: float = 1e-4
+    lr_milestones: tuple[int, ...] = (100, 150)
+    lr_gamma: float = 0.1
+    drop_last: bool = False
+    crop_padding: int | None = None  # None: the dataset's default (see selectivity.data)
+    hflip: bool | None = None
+    selectivity_eps: float = 1e-7
+    device: str = "auto"
+    eval_batch_size: int = 1000
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RunConfig":
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise ValueError(f"unknown run-config keys {unknown}; known keys: {sorted(names)}")
+        d = dict(d)
+        if "lr_milestones" in d:
+            d["lr_milestones"] = tuple(int(m) for m in d["lr_milestones"])
+        d["alpha"] = float(d["alpha"])
+        return cls(**d)
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["lr_milestones"] = list(self.lr_milestones)
+        return d
+
+    def hash(self) -> str:
+        d = {k: v for k, v in self.to_dict().items() if k not in UNHASHED}
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+    def describe(self) -> str:
+        return f"dataset={self.dataset} model={self.model} alpha={self.alpha:g} seed={self.seed}"

@@ -1,0 +1,215 @@
+"""Training with the class-selectivity knob: loss = CE - alpha * mu_SI (paper Eq. 2).
+
+mu_SI (Eq. 3) is computed on every minibatch from the unit activations recorded by
+``UnitRecorder``; alpha < 0 penalizes class selectivity, alpha > 0 promotes it. The run keeps the
+parameters of the epoch with the best validation accuracy and reports the test accuracy and
+test-set mean SI of that model.
+
+Resumable: after every epoch the complete state (model, optimizer, scheduler, RNG, best-so-far,
+log) is saved atomically to ``train_state.pt`` in the run directory (not one of the run's
+outputs). A run started again continues after the last complete epoch and ends with exactly the
+same summary as an uninterrupted run (on CPU). The state is deleted once the outputs exist.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+from .checkpoint import load_state, save_model
+from .data import AUGMENT_DEFAULTS, PreparedData
+from .data.augment import epoch_generator, normalize, train_batches
+from .io import torch_save, write_json, write_text
+from .metrics import layer_selectivity, mean_selectivity
+from .models import build_model, count_parameters
+from .runconfig import RunConfig
+from .units import UnitRecorder, collect_activations
+
+STATE_FILE = "train_state.pt"
+OUTPUT_FILES = ("model.pt", "log.csv", "summary.json")
+LOG_COLUMNS = ("epoch", "lr", "loss", "ce", "mean_si", "train_accuracy", "val_accuracy", "seconds")
+
+
+class NonFiniteLossError(RuntimeError):
+    pass
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def _rng_state() -> dict:
+    state = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+@torch.no_grad()
+def accuracy(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, transform, batch_size: int) -> float:
+    """Top-1 accuracy in eval mode. images: uint8 [N, C, H, W] on the model's device."""
+    was_training = model.training
+    model.eval()
+    correct = torch.zeros((), dtype=torch.long, device=images.device)
+    for s in range(0, images.shape[0], batch_size):
+        correct += (model(transform(images[s : s + batch_size])).argmax(1) == labels[s : s + batch_size]).sum()
+    model.train(was_training)
+    return correct.item() / max(1, images.shape[0])
+
+
+def _format_eta(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def train_run(
+    cfg: RunConfig,
+    data: PreparedData,
+    out_dir: str | Path,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
+    """Train one (alpha, seed) run; write model.pt, log.csv and summary.json to ``out_dir``.
+
+    Returns the summary dict. Raises NonFiniteLossError if the loss becomes NaN or infinite.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    progress = progress or (lambda line: print(line, file=sys.stderr, flush=True))
+    device = resolve_device(cfg.device)
+    tag = f"[{cfg.experiment} {cfg.describe()}]"
+    config_hash = cfg.hash()
+    augment = dict(AUGMENT_DEFAULTS.get(data.name, {"crop_padding": 0, "hflip": False}))
+    if cfg.crop_padding is not None:
+        augment["crop_padding"] = cfg.crop_padding
+    if cfg.hflip is not None:
+        augment["hflip"] = cfg.hflip
+
+    torch.manual_seed(cfg.seed)
+    in_channels = data.image_shape[0]
+    model = build_model(cfg.model, data.num_classes, in_channels, **cfg.model_options).to(device)
+    optimizer = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+    scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, list(cfg.lr_milestones), cfg.lr_gamma)
+    mean = torch.tensor(data.mean, device=device)
+    std = torch.tensor(data.std, device=device)
+    transform = lambda x: normalize(x, mean, std)  # noqa: E731
+    train_x, train_y = data.train.images.to(device), data.train.labels.to(device)
+    val_x, val_y = data.val.images.to(device), data.val.labels.to(device)
+
+    state_path = out_dir / STATE_FILE
+    start_epoch, best, log_rows = 0, {"epoch": -1, "val_accuracy": -1.0, "state_dict": None}, []
+    state = load_state(state_path)
+    if state is not None and state["config_hash"] != config_hash:
+        progress(f"{tag} ignoring {state_path}: saved under another configuration ({state['config_hash']})")
+        state = None
+    if state is not None:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        _set_rng_state(state["rng"])
+        start_epoch, best, log_rows = state["epoch"], state["best"], state["log"]
+        progress(f"{tag} resuming after epoch {start_epoch}/{cfg.epochs} from {state_path}")
+
+    regularize = cfg.alpha != 0.0
+    started = time.perf_counter()
+    for epoch in range(start_epoch, cfg.epochs):
+        t0 = time.perf_counter()
+        lr = optimizer.param_groups[0]["lr"]
+        model.train()
+        sums = torch.zeros(5, dtype=torch.float64, device=device)  # loss, ce, si, correct, n (sample-weighted)
+        gen = epoch_generator(cfg.seed, epoch)
+        with UnitRecorder(model, detach=not regularize) as rec:
+            for x, y in train_batches(train_x, train_y, cfg.batch_size, gen, mean, std, **augment):
+                if cfg.drop_last and x.shape[0] < cfg.batch_size:
+                    continue
+                logits = model(x)
+                ce = F.cross_entropy(logits, y)
+                si = mean_selectivity(rec.activations, y, data.num_classes, cfg.selectivity_eps)
+                loss = ce - cfg.alpha * si if regularize else ce
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                n = x.shape[0]
+                sums += torch.stack([loss.detach() * n, ce.detach() * n, si.detach() * n,
+                                     (logits.detach().argmax(1) == y).sum(), torch.tensor(n, device=device)]).double()
+        scheduler.step()
+        loss_sum, ce_sum, si_sum, correct, n = sums.tolist()
+        if not math.isfinite(loss_sum):
+            raise NonFiniteLossError(
+                f"{tag} non-finite loss ({loss_sum}) in epoch {epoch + 1} of experiment {cfg.experiment}: "
+                f"dataset={cfg.dataset}, model={cfg.model}, alpha={cfg.alpha:g}, seed={cfg.seed}. "
+                f"Lower the learning rate or |alpha|; the state of epoch {epoch} is kept in {state_path}."
+            )
+        val_acc = accuracy(model, val_x, val_y, transform, cfg.eval_batch_size)
+        if val_acc > best["val_accuracy"]:
+            best = {"epoch": epoch + 1, "val_accuracy": val_acc,
+                    "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}}
+        seconds = time.perf_counter() - t0
+        log_rows.append({"epoch": epoch + 1, "lr": lr, "loss": loss_sum / n, "ce": ce_sum / n, "mean_si": si_sum / n,
+                         "train_accuracy": correct / n, "val_accuracy": val_acc, "seconds": seconds})
+        torch_save(state_path, {
+            "config_hash": config_hash, "epoch": epoch + 1, "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+            "rng": _rng_state(), "best": best, "log": log_rows,
+        })
+        done = epoch + 1 - start_epoch
+        eta = (time.perf_counter() - started) / done * (cfg.epochs - epoch - 1)
+        r = log_rows[-1]
+        progress(f"{tag} epoch {epoch + 1}/{cfg.epochs} loss {r['loss']:.4f} ce {r['ce']:.4f} "
+                 f"si {r['mean_si']:.4f} train {r['train_accuracy']:.4f} val {val_acc:.4f} lr {lr:.3g} "
+                 f"{seconds:.1f}s eta {_format_eta(eta)}")
+
+    if best["state_dict"] is None:
+        raise ValueError(f"{tag} no epoch was trained (epochs={cfg.epochs})")
+    model.load_state_dict(best["state_dict"])
+    summary = _evaluate_best(cfg, data, model, transform, device)
+    summary.update(config_hash=config_hash, best_epoch=best["epoch"], best_val_accuracy=best["val_accuracy"],
+                   num_parameters=count_parameters(model))
+    info = {"model": cfg.model, "num_classes": data.num_classes, "in_channels": in_channels,
+            "model_options": dict(cfg.model_options), "config": cfg.to_dict(), "config_hash": config_hash,
+            "dataset": data.name, "mean": list(data.mean), "std": list(data.std)}
+    save_model(out_dir / "model.pt", model, info)
+    write_text(out_dir / "log.csv", _csv(log_rows))
+    write_json(out_dir / "summary.json", summary)
+    state_path.unlink(missing_ok=True)
+    progress(f"{tag} done: best epoch {best['epoch']}, test accuracy {summary['test_accuracy']:.4f}, "
+             f"test mean SI {summary['test_mean_si']:.4f}")
+    return summary
+
+
+def _evaluate_best(cfg: RunConfig, data: PreparedData, model, transform, device) -> dict:
+    """Test accuracy and test-set selectivity (SI over the whole test set) of the chosen model."""
+    test_x = data.test.images.to(device)
+    acts, logits = collect_activations(model, test_x, cfg.eval_batch_size, transform=transform)
+    labels = data.test.labels
+    per_layer = layer_selectivity(acts, labels, data.num_classes, cfg.selectivity_eps)
+    return {
+        "experiment": cfg.experiment, "dataset": cfg.dataset, "model": cfg.model, "alpha": cfg.alpha,
+        "seed": cfg.seed, "epochs": cfg.epochs, "device": device.type,
+        "test_accuracy": (logits.argmax(1) == labels).float().mean().item(),
+        "test_mean_si": per_layer.mean().item(),
+        "test_layer_si": per_layer.tolist(),
+    }
+
+
+def _csv(rows: list[dict]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=LOG_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
