@@ -1,0 +1,20 @@
+# Class-selectivity regularization (Leavitt & Morcos, ICLR 2021) as a reproducible pipeline.
+#   snakemake --cores 8 figures/fig2.pdf        one paper figure (config.yaml: the paper's setup)
+#   snakemake --profile profiles/demo           the whole pipeline on bundled data (config/demo.yaml)
+# Rules live in workflow/rules/ by stage; all logic lives in the `selectivity` package (src/).
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/tables.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

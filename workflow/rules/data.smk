@@ -1,0 +1,16 @@
+# Stage 1: prepare each dataset once into a compact .npz with a fixed train / val / test split.
+
+
+rule prepare_data:
+    output:
+        f"{DATA}/{{dataset}}.npz",
+    params:
+        args=lambda wc: " ".join(dataset_args(config, wc.dataset)),
+        raw_dir=f"{DATA}/raw",
+    log:
+        f"{LOGS}/prepare_data/{{dataset}}.log",
+    conda:
+        ENV
+    shell:
+        "python -m selectivity prepare-data --dataset {wildcards.dataset} --out {output} "
+        "--raw-dir {params.raw_dir} {params.args} > {log} 2>&1"

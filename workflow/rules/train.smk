@@ -1,0 +1,22 @@
+# Stage 2: one training job per (experiment, alpha, seed). The resume state (train_state.pt in the
+# run directory) is deliberately not an output, so Snakemake never deletes it before a retry.
+
+
+rule train:
+    input:
+        data=dataset_file,
+    output:
+        model=f"{RUN}/model.pt",
+        log=f"{RUN}/log.csv",
+        summary=f"{RUN}/summary.json",
+    params:
+        run_config=run_config_json,
+        out_dir=RUN,
+    threads: lambda wc: experiment(wc.experiment)["threads"]
+    log:
+        f"{LOGS}/train/{{experiment}}/alpha_{{alpha}}/seed_{{seed}}.log",
+    conda:
+        ENV
+    shell:
+        "python -m selectivity train --data {input.data} --out-dir {params.out_dir} "
+        "--config-json {params.run_config:q} --threads {threads} > {log} 2>&1"
