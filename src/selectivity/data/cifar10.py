@@ -37,7 +37,7 @@ _ALLOWED = {
 class _ArrayOnlyUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
         if (module, name) not in _ALLOWED:
-            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a CIFAR-10 batch")
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a CIFAR-10 batch (refused to run it)")
         return super().find_class(module.replace("numpy.core.", "numpy._core."), name)
 
 
@@ -72,7 +72,9 @@ def read_archive(archive: str | Path, md5: str | None = MD5) -> dict:
     except DatasetError:
         raise
     except (tarfile.TarError, EOFError, OSError, pickle.UnpicklingError, KeyError, ValueError) as e:
-        raise DatasetError(f"{archive}: truncated or corrupt CIFAR-10 archive ({type(e).__name__}: {e}). {fix}") from e
+        raise DatasetError(
+            f"{archive}: truncated, corrupt or not a CIFAR-10 archive ({type(e).__name__}: {e}). {fix}"
+        ) from e
 
     def arrays(batches: list[dict]) -> tuple[np.ndarray, np.ndarray]:
         x = np.concatenate([np.asarray(b[b"data"], dtype=np.uint8) for b in batches])

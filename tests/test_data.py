@@ -1,0 +1,180 @@
+import gzip
+import io
+import pickle
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from selectivity.data import DatasetError, load_prepared, prepare_dataset
+from selectivity.data import cifar10, fashion_mnist, synthetic
+from selectivity.data.augment import epoch_generator, random_crop, random_hflip, train_batches
+from selectivity.data.prepared import split_indices
+
+
+@pytest.fixture
+def archive(tmp_path):
+    path = tmp_path / "cifar-10-python.tar.gz"
+    md5 = synthetic.write_archive(path, per_batch=20, test_size=30, seed=1)
+    return path, md5
+
+
+def test_synthetic_archive_is_parsed_by_the_cifar_reader(archive):
+    path, md5 = archive
+    raw = cifar10.read_archive(path, md5=md5)
+    x, y = raw["train"]
+    assert x.shape == (100, 3, 32, 32) and x.dtype == np.uint8 and y.shape == (100,)
+    assert raw["test"][0].shape == (30, 3, 32, 32)
+    assert raw["classes"][:2] == ["airplane", "automobile"]
+    # the pixels are laid out channel-major as in CIFAR-10: rebuild one image from the raw batch
+    with tarfile.open(path) as tar:
+        batch = pickle.loads(tar.extractfile("cifar-10-batches-py/data_batch_1").read(), encoding="bytes")
+    assert np.array_equal(batch[b"data"][0].reshape(3, 32, 32), x[0])
+    assert batch[b"labels"][0] == y[0]
+
+
+def test_archive_members_are_python2_pickles(archive):
+    path, _ = archive
+    with tarfile.open(path) as tar:
+        data = tar.extractfile("cifar-10-batches-py/data_batch_1").read()
+    assert data[:2] == b"\x80\x02"  # protocol 2, as written by Python 2's cPickle
+    assert b"_codecs" not in data and b"numpy.core.multiarray" in data
+
+
+def test_checksum_mismatch_names_the_file(archive):
+    path, _ = archive
+    with pytest.raises(DatasetError, match=str(path)) as e:
+        cifar10.read_archive(path)  # the official MD5
+    assert cifar10.MD5 in str(e.value) and "Download it again" in str(e.value)
+
+
+def test_truncated_archive(archive, tmp_path):
+    path, _ = archive
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(DatasetError, match="truncated, corrupt"):
+        cifar10.read_archive(cut, md5=None)
+
+
+def test_missing_archive(tmp_path):
+    with pytest.raises(DatasetError, match="not found"):
+        cifar10.read_archive(tmp_path / "nope.tar.gz")
+
+
+def test_pickled_code_is_refused(tmp_path):
+    class Evil:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    path = tmp_path / "evil.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        for name in ["batches.meta", *cifar10.TRAIN_BATCHES, cifar10.TEST_BATCH]:
+            data = synthetic._pickled({b"data": Evil()})
+            info = tarfile.TarInfo(f"{cifar10.FOLDER}/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    with pytest.raises(DatasetError, match="print is not allowed"):
+        cifar10.read_archive(path, md5=None)
+
+
+def test_failed_prepare_leaves_nothing_at_the_output(archive, tmp_path):
+    path, _ = archive
+    out = tmp_path / "out" / "cifar10.npz"
+    with pytest.raises(DatasetError):
+        prepare_dataset("cifar10", out, source=str(path))  # synthetic archive fails the official MD5
+    assert not out.exists()
+    assert not any(out.parent.glob("*")) if out.parent.exists() else True
+
+
+def test_synthetic_prepare_split(synthetic_npz):
+    d = load_prepared(synthetic_npz)
+    assert (len(d.train.labels), len(d.val.labels), len(d.test.labels)) == (90, 10, 20)
+    assert d.image_shape == (3, 32, 32) and d.num_classes == 10
+    assert d.meta["augment_defaults"] == {"crop_padding": 4, "hflip": True}
+    # the validation split holds one image of each class (stratified)
+    assert sorted(d.val.labels.tolist()) == list(range(10))
+
+
+def test_split_is_fixed_by_seed_and_disjoint():
+    labels = np.arange(1000) % 10
+    a = split_indices(labels, {"val": 100}, seed=3)
+    b = split_indices(labels, {"val": 100}, seed=3)
+    c = split_indices(labels, {"val": 100}, seed=4)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert not np.array_equal(a["val"], c["val"])
+    assert len(a["val"]) == 100 and len(a["train"]) == 900
+    assert not set(a["val"]) & set(a["train"])
+    assert np.bincount(labels[a["val"]]).tolist() == [10] * 10
+
+
+def test_digits_prepare(tmp_path):
+    d = prepare_dataset("digits", tmp_path / "digits.npz")
+    sizes = [len(d.train.labels), len(d.val.labels), len(d.test.labels)]
+    assert sum(sizes) == 1797 and sizes[2] == pytest.approx(359, abs=10)
+    assert d.image_shape == (1, 8, 8) and d.num_classes == 10
+    assert d.train.images.max() == 255
+
+
+def _idx(array: np.ndarray) -> bytes:
+    header = b"\x00\x00\x08" + bytes([array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+def test_idx_parser_and_truncation():
+    a = np.arange(2 * 3 * 4).reshape(2, 3, 4).astype(np.uint8)
+    assert np.array_equal(fashion_mnist.parse_idx(_idx(a), "x"), a)
+    with pytest.raises(DatasetError, match="truncated or corrupt"):
+        fashion_mnist.parse_idx(_idx(a)[:-3], "x")
+    with pytest.raises(DatasetError, match="not an IDX"):
+        fashion_mnist.parse_idx(b"garbage!", "x")
+
+
+def test_fashion_mnist_checksum_mismatch(tmp_path):
+    for name in fashion_mnist.FILES:
+        (tmp_path / f"{name}.gz").write_bytes(gzip.compress(_idx(np.zeros((2, 28, 28) if "images" in name else (2,)))))
+    with pytest.raises(DatasetError, match="train-images-idx3-ubyte.gz: MD5"):
+        fashion_mnist.read_directory(tmp_path)
+    raw = fashion_mnist.read_directory(tmp_path, verify=False)
+    assert raw["train"][0].shape == (2, 1, 28, 28)
+
+
+@pytest.mark.skipif(not Path(fashion_mnist.DEBIAN_DIR).is_dir(), reason="Debian's dataset-fashion-mnist is not installed")
+def test_fashion_mnist_from_debian(tmp_path):
+    d = prepare_dataset("fashion_mnist", tmp_path / "fm.npz")
+    assert (len(d.train.labels), len(d.val.labels), len(d.test.labels)) == (55000, 5000, 10000)
+    assert d.image_shape == (1, 28, 28)
+    assert np.bincount(d.test.labels.numpy()).tolist() == [1000] * 10
+
+
+def test_random_crop_is_a_shift_of_the_padded_image():
+    x = torch.arange(2 * 1 * 5 * 5, dtype=torch.float32).reshape(2, 1, 5, 5)
+    out = random_crop(x, 2, torch.Generator().manual_seed(0))
+    padded = torch.nn.functional.pad(x, (2,) * 4)
+    for i in range(2):
+        windows = [padded[i, :, dy:dy + 5, dx:dx + 5] for dy in range(5) for dx in range(5)]
+        assert any(torch.equal(out[i], w) for w in windows)
+    assert torch.equal(random_crop(x, 0, torch.Generator()), x)
+
+
+def test_hflip_flips_about_half():
+    x = torch.randn(400, 1, 2, 3)
+    out = random_hflip(x, torch.Generator().manual_seed(0))
+    flipped = torch.tensor([torch.equal(o, f) for o, f in zip(out, x.flip(3))])
+    same = torch.tensor([torch.equal(o, s) for o, s in zip(out, x)])
+    assert torch.all(flipped | same) and 150 < int(flipped.sum()) < 250
+
+
+def test_epoch_batches_depend_only_on_seed_and_epoch():
+    images = torch.randint(0, 256, (50, 3, 8, 8), dtype=torch.uint8)
+    labels = torch.arange(50) % 10
+    mean, std = torch.zeros(3), torch.ones(3)
+
+    def epoch(seed, e):
+        return list(train_batches(images, labels, 16, epoch_generator(seed, e), mean, std, 2, True))
+
+    a, b, c = epoch(0, 3), epoch(0, 3), epoch(0, 4)
+    assert [len(y) for _, y in a] == [16, 16, 16, 2]
+    assert all(torch.equal(x1, x2) for (x1, _), (x2, _) in zip(a, b))
+    assert not torch.equal(a[0][0], c[0][0])

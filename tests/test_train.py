@@ -1,0 +1,129 @@
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+import torch
+
+from conftest import SRC, run_cli
+from selectivity.checkpoint import load_model
+from selectivity.data import load_prepared
+from selectivity.runconfig import RunConfig
+from selectivity.train import STATE_FILE, NonFiniteLossError, train_run
+
+pytestmark = pytest.mark.slow
+
+TINY = dict(model="resnet20", dataset="synthetic", seed=3, model_options={"width": 0.25}, epochs=4,
+            batch_size=32, lr=0.05, lr_milestones=[2, 3])
+
+
+def tiny_config(**kw) -> RunConfig:
+    return RunConfig.from_dict({**TINY, "alpha": -1.0, **kw})
+
+
+def test_run_outputs_and_safe_checkpoint(synthetic_npz, tmp_path):
+    lines = []
+    summary = train_run(tiny_config(), load_prepared(synthetic_npz), tmp_path, progress=lines.append)
+    assert {p.name for p in tmp_path.iterdir()} == {"model.pt", "log.csv", "summary.json"}  # state removed
+    assert json.loads((tmp_path / "summary.json").read_text()) == summary
+    for key in ("test_accuracy", "test_mean_si", "best_epoch", "alpha", "seed", "config_hash"):
+        assert key in summary
+    assert summary["alpha"] == -1.0 and summary["seed"] == 3 and len(summary["test_layer_si"]) == 19
+    log = pd.read_csv(tmp_path / "log.csv")
+    assert list(log.columns) == ["epoch", "lr", "loss", "ce", "mean_si", "train_accuracy", "val_accuracy", "seconds"]
+    assert log["epoch"].tolist() == [1, 2, 3, 4]
+    assert log["lr"].tolist() == pytest.approx([0.05, 0.05, 0.005, 0.0005])
+    # loss = CE - alpha * mu_SI with alpha = -1
+    assert (log["loss"] - (log["ce"] + log["mean_si"])).abs().max() < 1e-5  # float32 sums
+    best = log.loc[log["val_accuracy"].idxmax()]
+    assert summary["best_epoch"] == best["epoch"] and summary["best_val_accuracy"] == best["val_accuracy"]
+    # checkpoints load without unpickling code, and the model reproduces the reported test accuracy
+    torch.load(tmp_path / "model.pt", weights_only=True)
+    model, info = load_model(tmp_path / "model.pt")
+    data = load_prepared(synthetic_npz)
+    x = (data.test.images.float() / 255 - torch.tensor(data.mean).view(1, -1, 1, 1)) / torch.tensor(data.std).view(1, -1, 1, 1)
+    with torch.no_grad():
+        acc = (model(x).argmax(1) == data.test.labels).float().mean().item()
+    assert acc == pytest.approx(summary["test_accuracy"])
+    assert info["config_hash"] == summary["config_hash"]
+    assert any("epoch 4/4" in line and "eta" in line for line in lines)
+
+
+def test_same_seed_same_result_and_alpha_changes_it(synthetic_npz, tmp_path):
+    data = load_prepared(synthetic_npz)
+    a = train_run(tiny_config(epochs=2), data, tmp_path / "a", progress=lambda _: None)
+    b = train_run(tiny_config(epochs=2), data, tmp_path / "b", progress=lambda _: None)
+    c = train_run(tiny_config(epochs=2, alpha=0.0), data, tmp_path / "c", progress=lambda _: None)
+    assert a == b
+    assert c["config_hash"] != a["config_hash"] and c["test_mean_si"] != a["test_mean_si"]
+
+
+def test_non_finite_loss_names_the_run(synthetic_npz, tmp_path):
+    cfg = tiny_config(lr=1e12, epochs=3, experiment="exp_x")
+    with pytest.raises(NonFiniteLossError) as e:
+        train_run(cfg, load_prepared(synthetic_npz), tmp_path, progress=lambda _: None)
+    msg = str(e.value)
+    for part in ("dataset=synthetic", "model=resnet20", "alpha=-1", "seed=3", "epoch 1", "exp_x"):
+        assert part in msg
+    assert not (tmp_path / "summary.json").exists()
+
+
+def test_state_from_another_config_is_not_resumed(synthetic_npz, tmp_path):
+    data = load_prepared(synthetic_npz)
+    ref = train_run(tiny_config(epochs=2), data, tmp_path / "ref", progress=lambda _: None)
+    other = tmp_path / "run"
+    other.mkdir()
+    # a state saved by a run with another alpha, claiming all epochs are done
+    torch.save({"config_hash": "0" * 16, "epoch": 2}, other / STATE_FILE)
+    lines = []
+    assert train_run(tiny_config(epochs=2), data, other, progress=lines.append) == ref
+    assert any("another configuration" in line for line in lines)
+
+
+def _train_proc(data, out_dir, cfg):
+    env = dict(os.environ, PYTHONPATH=str(SRC))
+    return subprocess.Popen(
+        [sys.executable, "-m", "selectivity", "train", "--data", str(data), "--out-dir", str(out_dir),
+         "--config-json", json.dumps(cfg), "--threads", "1"],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env,
+    )
+
+
+def test_killed_and_restarted_run_ends_with_identical_summary(synthetic_npz, tmp_path):
+    cfg = {**TINY, "alpha": -2.0, "epochs": 6, "lr_milestones": [3, 5], "model_options": {"width": 0.5}}
+    ref_dir, run_dir = tmp_path / "ref", tmp_path / "killed"
+    run_cli("train", "--data", synthetic_npz, "--out-dir", ref_dir, "--config-json", json.dumps(cfg), "--threads", 1)
+    reference = json.loads((ref_dir / "summary.json").read_text())
+
+    # 1) kill right after epoch 2 was reported (its state is saved before the line is printed)
+    proc = _train_proc(synthetic_npz, run_dir, cfg)
+    for line in proc.stderr:
+        if "epoch 2/6" in line:
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.wait()
+    assert (run_dir / STATE_FILE).exists() and not (run_dir / "summary.json").exists()
+    # 2) kill at random moments (during start-up, mid-epoch, mid-save) until the run gets through
+    rng = random.Random(0)
+    resumed_lines = []
+    for attempt in range(30):
+        proc = _train_proc(synthetic_npz, run_dir, cfg)
+        if attempt < 3:
+            time.sleep(rng.uniform(1.0, 3.0))
+            proc.send_signal(signal.SIGKILL)
+        out = proc.communicate()[1]
+        resumed_lines += [line for line in out.splitlines() if "resuming after epoch" in line]
+        if (run_dir / "summary.json").exists():
+            break
+    assert resumed_lines, "the restarted run did not resume from the saved state"
+    assert json.loads((run_dir / "summary.json").read_text()) == reference
+    log_ref = pd.read_csv(ref_dir / "log.csv").drop(columns="seconds")
+    log_run = pd.read_csv(run_dir / "log.csv").drop(columns="seconds")
+    pd.testing.assert_frame_equal(log_ref, log_run)
+    assert not (run_dir / STATE_FILE).exists()
+    assert not list(run_dir.glob(".*.tmp"))
