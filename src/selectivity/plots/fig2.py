@@ -32,7 +32,7 @@ def statistics(runs: pd.DataFrame, ci: float = 0.95, n_bootstrap: int = 10000, s
     out["mean_si_ci_low"] = si["ci_low"].to_numpy()
     out["mean_si_ci_high"] = si["ci_high"].to_numpy()
     out["stars"] = [stars(p, STAR_LEVELS) if pd.notna(p) else "" for p in out["p_corrected"]]
-    out.insert(1, "test", ["" if a == 0 else "t-test vs alpha=0, Bonferroni" for a in out["alpha"]])
+    out.insert(1, "test", ["control" if a == 0 else "t-test vs alpha=0, Bonferroni" for a in out["alpha"]])
     return out
 
 

@@ -1,0 +1,46 @@
+# The two commands of the README:
+#   make demo   set up, then run the whole pipeline on bundled real data (figures/demo/fig2.pdf)
+#   make test   set up, then run the test suite
+# Everything installs with exact versions from constraints.txt into .venv/.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CORES ?= all
+
+.PHONY: setup system-deps demo test lint lock clean-demo
+
+$(BIN)/snakemake: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test]"
+	touch $@
+
+setup: $(BIN)/snakemake
+
+# Debian packages: Fashion-MNIST's IDX files (used by its loader test). Needs root and apt-get;
+# elsewhere it is skipped and that one test reports itself as skipped.
+system-deps:
+	@if [ -d /usr/share/datasets/fashion-mnist ]; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null; \
+	else echo "note: not root or no apt-get: dataset-fashion-mnist not installed (its test will be skipped)"; fi
+
+demo: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" snakemake --profile profiles/demo --cores $(CORES)
+	@echo "Demo figures:" && ls -1 figures/demo/*.pdf
+
+test: setup system-deps
+	$(BIN)/python -m pytest -ra
+
+lint: setup
+	$(BIN)/snakemake --lint
+
+# Re-pin: resolve the newest versions, then write constraints.txt and envs/selectivity.yaml.
+lock:
+	rm -rf /tmp/selectivity-lock && $(PYTHON) -m venv /tmp/selectivity-lock
+	/tmp/selectivity-lock/bin/pip install --quiet torch==2.13.0 -e ".[test]"
+	$(PYTHON) scripts/write_lock.py /tmp/selectivity-lock/bin/pip
+
+clean-demo:
+	rm -rf results/demo figures/demo logs/demo

@@ -1,0 +1,98 @@
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT
+from selectivity.config import ConfigError, run_config, seeds, validate_config
+from selectivity.layout import format_alpha, parse_alpha, run_dir, select_alphas
+from selectivity.runconfig import RunConfig
+
+SCHEMA = ROOT / "workflow/schemas/config.schema.yaml"
+
+
+def load(name):
+    return yaml.safe_load((ROOT / name).read_text())
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "config/demo.yaml", "config/tiny.yaml"])
+def test_shipped_configs_are_valid(name):
+    validate_config(load(name), SCHEMA, name)
+
+
+def test_paper_config_is_the_paper_recipe():
+    c = validate_config(load("config.yaml"), SCHEMA)
+    r, v = c["experiments"]["resnet20"], c["experiments"]["vgg16"]
+    assert r["dataset"] == v["dataset"] == "cifar10" and seeds(r) == list(range(20))
+    assert len(r["alphas"]) == 23 and sorted(r["alphas"]) == r["alphas"] and 0 in r["alphas"]
+    t = r["training"]
+    assert (t["epochs"], t["batch_size"], t["lr"], t["momentum"], t["weight_decay"]) == (200, 256, 0.1, 0.9, 1e-4)
+    assert t["lr_milestones"] == [100, 150] and t["lr_gamma"] == 0.1
+    assert v["training"]["lr"] == 0.01
+    assert c["datasets"]["cifar10"]["val_size"] == 5000
+
+
+def test_defaults_are_filled_everywhere():
+    c = {"datasets": {"digits": {}}, "experiments": {"resnet20": {"dataset": "digits", "model": "resnet20", "alphas": [0]}}}
+    validate_config(c, SCHEMA)
+    assert c["results_dir"] == "results" and c["datasets"]["digits"]["split_seed"] == 0
+    e = c["experiments"]["resnet20"]
+    assert e["seeds"] == 20 and e["threads"] == 1 and e["model_options"]["activation"] == "relu"
+    assert e["training"]["epochs"] == 200 and e["training"]["selectivity_eps"] == 1e-7
+    assert c["stats"]["ci"] == 0.95 and c["figures"]["fig2"]["experiment"] == "resnet20"
+
+
+@pytest.mark.parametrize(
+    "edit, key",
+    [
+        (lambda c: c["experiments"]["resnet20"]["training"].update(lr=-1), "experiments.resnet20.training.lr"),
+        (lambda c: c["experiments"]["vgg16"].update(model="vgg19"), "experiments.vgg16.model"),
+        (lambda c: c["experiments"]["resnet20"].update(alphas="x"), "experiments.resnet20.alphas"),
+        (lambda c: c["experiments"]["resnet20"]["training"].update(epoch=3), "experiments.resnet20.training"),
+        (lambda c: c["experiments"]["resnet20"].update(dataset="mnist"), "experiments.resnet20.dataset"),
+        (lambda c: c["figures"]["fig2"].update(experiment="nope"), "figures.fig2.experiment"),
+        (lambda c: c["experiments"]["resnet20"].update(alphas=[-1, 1]), "figures.fig2.experiment"),
+        (lambda c: c["experiments"]["resnet20"]["training"].update(lr_milestones=[150, 100]), "lr_milestones"),
+    ],
+)
+def test_errors_name_the_key(edit, key):
+    c = copy.deepcopy(load("config.yaml"))
+    edit(c)
+    with pytest.raises(ConfigError, match=r"my\.yaml") as e:
+        validate_config(c, SCHEMA, "my.yaml")
+    assert key in str(e.value)
+
+
+def test_run_config_round_trip():
+    c = validate_config(load("config.yaml"), SCHEMA)
+    cfg = RunConfig.from_dict(run_config(c, "vgg16", -0.5, 7))
+    assert (cfg.model, cfg.dataset, cfg.alpha, cfg.seed, cfg.lr) == ("vgg16", "cifar10", -0.5, 7, 0.01)
+    with pytest.raises(ValueError, match="unknown run-config keys"):
+        RunConfig.from_dict({**cfg.to_dict(), "lerning_rate": 1})
+
+
+def test_hash_covers_what_changes_results_only():
+    base = RunConfig(model="resnet20", dataset="cifar10", alpha=-1.0, seed=0)
+    assert base.hash() == RunConfig(model="resnet20", dataset="cifar10", alpha=-1.0, seed=0, device="cuda").hash()
+    for change in ({"alpha": -2.0}, {"seed": 1}, {"lr": 0.2}, {"model_options": {"width": 2}}, {"epochs": 3}):
+        assert RunConfig(**{**base.to_dict(), **change}).hash() != base.hash()
+
+
+@pytest.mark.parametrize("alpha, text", [(-30, "-30"), (-0.5, "-0.5"), (0, "0"), (0.1, "0.1"), (2.0, "2"), (1e-5, "1e-05")])
+def test_alpha_text_round_trips(alpha, text):
+    assert format_alpha(alpha) == text and parse_alpha(text) == alpha
+
+
+@pytest.mark.parametrize("bad", ["-0.50", "1.0", "+1", "abc", "-0"])
+def test_non_canonical_alpha_is_rejected(bad):
+    with pytest.raises(ValueError):
+        parse_alpha(bad)
+
+
+def test_layout():
+    assert run_dir("results", "resnet20", -0.1, 3) == Path("results/resnet20/alpha_-0.1/seed_3")
+    alphas = [-1, -0.5, 0, 0.5, 1]
+    assert select_alphas(alphas, "penalize") == [-1, -0.5, 0]
+    assert select_alphas(alphas, "promote") == [0, 0.5, 1]
+    assert select_alphas(alphas, "all") == alphas

@@ -1,0 +1,50 @@
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+
+from selectivity.stats import bootstrap_ci, compare_to_control, stars
+
+
+def test_compare_to_control_matches_scipy_and_bonferroni():
+    rng = np.random.default_rng(0)
+    groups = {0.0: rng.normal(0.9, 0.01, 20), -1.0: rng.normal(0.89, 0.01, 20), -5.0: rng.normal(0.8, 0.02, 20)}
+    df = pd.DataFrame([{"alpha": a, "acc": v} for a, vals in groups.items() for v in vals])
+    out = compare_to_control(df, "acc", n_bootstrap=1000).set_index("alpha")
+    assert list(out.index) == [-5.0, -1.0, 0.0]
+    for a in (-1.0, -5.0):
+        t, p = sps.ttest_ind(groups[a], groups[0.0])
+        assert out.loc[a, "statistic"] == pytest.approx(t) and out.loc[a, "p"] == pytest.approx(p)
+        assert out.loc[a, "p_corrected"] == pytest.approx(min(1.0, 2 * p))  # 2 comparisons
+        assert out.loc[a, "mean"] == pytest.approx(groups[a].mean()) and out.loc[a, "n"] == 20
+    assert np.isnan(out.loc[0.0, "p"])
+    welch = compare_to_control(df, "acc", n_bootstrap=1000, equal_var=False).set_index("alpha")
+    assert welch.loc[-5.0, "p"] == pytest.approx(sps.ttest_ind(groups[-5.0], groups[0.0], equal_var=False).pvalue)
+
+
+def test_bootstrap_ci_brackets_the_mean_and_is_reproducible():
+    x = np.random.default_rng(1).normal(5, 1, 30)
+    lo, hi = bootstrap_ci(x, n_resamples=2000, seed=3)
+    assert lo < x.mean() < hi
+    assert (lo, hi) == bootstrap_ci(x, n_resamples=2000, seed=3)
+    # roughly the normal-theory interval
+    half = 1.96 * x.std(ddof=1) / np.sqrt(len(x))
+    assert hi - lo == pytest.approx(2 * half, rel=0.25)
+    narrow = bootstrap_ci(x, ci=0.5, n_resamples=2000, seed=3)
+    assert narrow[1] - narrow[0] < hi - lo
+
+
+def test_bootstrap_degenerate_inputs():
+    assert bootstrap_ci([0.5, 0.5, 0.5]) == (0.5, 0.5)
+    assert bootstrap_ci([0.7]) == (0.7, 0.7)
+    assert all(np.isnan(bootstrap_ci([])))
+
+
+def test_stars():
+    levels = [(0.05, "*"), (5e-6, "**")]
+    assert stars(0.2, levels) == "" and stars(0.01, levels) == "*" and stars(1e-7, levels) == "**"
+
+
+def test_missing_control_is_an_error():
+    with pytest.raises(ValueError, match="control"):
+        compare_to_control(pd.DataFrame({"alpha": [1.0, 2.0], "acc": [0.1, 0.2]}), "acc")
