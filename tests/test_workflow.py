@@ -77,3 +77,8 @@ def test_tiny_end_to_end_run(tmp_path):
     # everything is up to date: a second run has nothing to do
     again = snakemake("-n", "--configfile", ROOT / "config/tiny.yaml", "--replace-workflow-config", cwd=tmp_path)
     assert "Nothing to be done" in again.stdout + again.stderr
+
+
+def test_workflow_passes_snakemake_lint():
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=ROOT, capture_output=True, text=True)
+    assert "Congratulations, your workflow is in a good condition" in proc.stdout + proc.stderr, proc.stdout[-3000:]

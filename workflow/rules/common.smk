@@ -1,19 +1,25 @@
 # Configuration, paths and input functions shared by all rules.
 import json
-import os
 import sys
 from pathlib import Path
 
 SRC = str(Path(workflow.basedir) / "src")
 sys.path.insert(0, SRC)
 
+from snakemake.settings.types import DeploymentMethod
+
 from selectivity.config import dataset_args, run_config, seeds, validate_config
 from selectivity.layout import ALPHA_PATTERN, format_alpha, parse_alpha, select_alphas
 
-# Jobs import the package from this checkout, and run with the interpreter that runs Snakemake
-# (a conda env's own python when --software-deployment-method conda activates one).
-os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (SRC, os.environ.get("PYTHONPATH")) if p)
-os.environ["PATH"] = os.pathsep.join((str(Path(sys.executable).parent), os.environ["PATH"]))
+# Jobs import the package from this checkout (src/), and run with the interpreter that runs
+# Snakemake, or with the env's own python when --software-deployment-method conda activates one.
+USES_CONDA = DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
+PATH_PREFIX = (
+    "" if USES_CONDA else f"export PATH='{Path(sys.executable).parent}':$PATH; "
+)
+shell.prefix(
+    f"set -euo pipefail; {PATH_PREFIX}export PYTHONPATH='{SRC}'${{{{PYTHONPATH:+:$PYTHONPATH}}}}; "
+)
 
 validate_config(
     config,
@@ -25,7 +31,7 @@ RESULTS = config["results_dir"]
 FIGURES = config["figures_dir"]
 DATA = config["data_dir"]
 LOGS = config["logs_dir"]
-RUN = RESULTS + "/{experiment}/alpha_{alpha}/seed_{seed}"
+RUN = f"{RESULTS}/{{experiment}}/alpha_{{alpha}}/seed_{{seed}}"
 ENV = "../../envs/selectivity.yaml"
 
 
@@ -49,7 +55,9 @@ def dataset_file(wildcards):
 
 
 def run_config_json(wildcards):
-    cfg = run_config(config, wildcards.experiment, parse_alpha(wildcards.alpha), int(wildcards.seed))
+    cfg = run_config(
+        config, wildcards.experiment, parse_alpha(wildcards.alpha), int(wildcards.seed)
+    )
     return json.dumps(cfg, sort_keys=True)
 
 
@@ -67,5 +75,8 @@ def all_targets():
     """Every configured figure, and the full runs table of each experiment a figure uses."""
     targets = []
     for fig, spec in config["figures"].items():
-        targets += [f"{FIGURES}/{fig}.pdf", f"{RESULTS}/{spec['experiment']}/runs_all.csv"]
+        targets += [
+            f"{FIGURES}/{fig}.pdf",
+            f"{RESULTS}/{spec['experiment']}/runs_all.csv",
+        ]
     return sorted(set(targets))

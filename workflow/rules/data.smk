@@ -4,13 +4,13 @@
 rule prepare_data:
     output:
         f"{DATA}/{{dataset}}.npz",
-    params:
-        args=lambda wc: " ".join(dataset_args(config, wc.dataset)),
-        raw_dir=f"{DATA}/raw",
     log:
         f"{LOGS}/prepare_data/{{dataset}}.log",
     conda:
         ENV
+    params:
+        args=lambda wc: " ".join(dataset_args(config, wc.dataset)),
+        raw_dir=f"{DATA}/raw",
     shell:
         "python -m selectivity prepare-data --dataset {wildcards.dataset} --out {output} "
         "--raw-dir {params.raw_dir} {params.args} > {log} 2>&1"

@@ -3,7 +3,8 @@
 STATS = config["stats"]
 STATS_ARGS = (
     f"--ci {STATS['ci']} --n-bootstrap {STATS['n_bootstrap']} "
-    f"--bootstrap-seed {STATS['bootstrap_seed']}" + ("" if STATS["equal_var"] else " --welch")
+    f"--bootstrap-seed {STATS['bootstrap_seed']}"
+    + ("" if STATS["equal_var"] else " --welch")
 )
 
 
@@ -11,15 +12,17 @@ rule fig2:
     input:
         runs=lambda wc: f"{RESULTS}/{config['figures']['fig2']['experiment']}/runs_penalize.csv",
     output:
-        pdf=report(f"{FIGURES}/fig2.pdf", caption="../report/fig2.rst", category="Figures"),
+        pdf=report(
+            f"{FIGURES}/fig2.pdf", caption="../report/fig2.rst", category="Figures"
+        ),
         csv=f"{FIGURES}/fig2.csv",
-    params:
-        zoom=config["figures"]["fig2"]["zoom_max_abs_alpha"],
-        stats=STATS_ARGS,
     log:
         f"{LOGS}/figures/fig2.log",
     conda:
         ENV
+    params:
+        zoom=config["figures"]["fig2"]["zoom_max_abs_alpha"],
+        stats=STATS_ARGS,
     shell:
         "python -m selectivity plot fig2 --runs {input.runs} --out {output.pdf} --stats {output.csv} "
         "--zoom-max-abs-alpha {params.zoom} {params.stats} > {log} 2>&1"

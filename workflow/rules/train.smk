@@ -9,14 +9,14 @@ rule train:
         model=f"{RUN}/model.pt",
         log=f"{RUN}/log.csv",
         summary=f"{RUN}/summary.json",
-    params:
-        run_config=run_config_json,
-        out_dir=RUN,
-    threads: lambda wc: experiment(wc.experiment)["threads"]
     log:
         f"{LOGS}/train/{{experiment}}/alpha_{{alpha}}/seed_{{seed}}.log",
     conda:
         ENV
+    threads: lambda wc: experiment(wc.experiment)["threads"]
+    params:
+        run_config=run_config_json,
+        out_dir=RUN,
     shell:
         "python -m selectivity train --data {input.data} --out-dir {params.out_dir} "
         "--config-json {params.run_config:q} --threads {threads} > {log} 2>&1"
