@@ -48,3 +48,29 @@ def test_stars():
 def test_missing_control_is_an_error():
     with pytest.raises(ValueError, match="control"):
         compare_to_control(pd.DataFrame({"alpha": [1.0, 2.0], "acc": [0.1, 0.2]}), "acc")
+
+
+def test_ranksum_and_sign_comparison_match_scipy():
+    from selectivity.stats import compare_signs, paired_t
+
+    rng = np.random.default_rng(5)
+    rows = []
+    samples = {}
+    for a in (-2.0, -1.0, 0.0, 1.0, 2.0):
+        vals = rng.normal(0.9 - 0.1 * max(a, 0), 0.01, 10)
+        samples[a] = vals
+        rows += [{"alpha": a, "acc": v} for v in vals]
+    df = pd.DataFrame(rows)
+    out = compare_signs(df, "acc", n_bootstrap=500).set_index("abs_alpha")
+    assert list(out.index) == [1.0, 2.0]
+    for mag in (1.0, 2.0):
+        r = sps.ranksums(samples[-mag], samples[mag])
+        assert out.loc[mag, "p"] == pytest.approx(r.pvalue)
+        assert out.loc[mag, "p_corrected"] == pytest.approx(min(1, 2 * r.pvalue))
+        assert out.loc[mag, "negative_mean"] == pytest.approx(samples[-mag].mean())
+    ctrl = compare_to_control(df, "acc", n_bootstrap=500, test="ranksum").set_index("alpha")
+    assert ctrl.loc[2.0, "p"] == pytest.approx(sps.ranksums(samples[2.0], samples[0.0]).pvalue)
+    assert ctrl.loc[2.0, "p_corrected"] == pytest.approx(min(1, 4 * ctrl.loc[2.0, "p"]))
+    t, p = paired_t([1, 2, 3, 4.5], [0.5, 1.0, 2.9, 4.0])
+    r = sps.ttest_rel([1, 2, 3, 4.5], [0.5, 1.0, 2.9, 4.0])
+    assert (t, p) == pytest.approx((r.statistic, r.pvalue))

@@ -28,6 +28,29 @@ def stars(p: float, levels: list[tuple[float, str]]) -> str:
     return mark
 
 
+def two_sample_test(a, b, test: str = "t", equal_var: bool = True) -> tuple[float, float]:
+    """(statistic, p) of an independent two-sample test: "t" (t-test) or "ranksum" (Wilcoxon rank-sum)."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if len(a) < 2 or len(b) < 2:
+        return np.nan, np.nan
+    if test == "t":
+        r = sps.ttest_ind(a, b, equal_var=equal_var)
+    elif test == "ranksum":
+        r = sps.ranksums(a, b)
+    else:
+        raise ValueError(f"unknown test {test!r}: 't' or 'ranksum'")
+    return float(r.statistic), float(r.pvalue)
+
+
+def bonferroni(p: pd.Series) -> pd.Series:
+    """Bonferroni-corrected p-values over the non-NaN entries (NaN stays NaN)."""
+    out = pd.Series(np.nan, index=p.index)
+    tested = p.notna()
+    if tested.any():
+        out[tested] = multipletests(p[tested], method="bonferroni")[1]
+    return out
+
+
 def compare_to_control(
     df: pd.DataFrame,
     value: str,
@@ -37,10 +60,11 @@ def compare_to_control(
     n_bootstrap: int = 10000,
     seed: int = 0,
     equal_var: bool = True,
+    test: str = "t",
 ) -> pd.DataFrame:
     """Per group: n, mean, bootstrapped CI of ``value``; for groups other than ``control``, an
-    independent t-test against the control group and its Bonferroni-corrected p-value (corrected
-    over the number of groups tested).
+    independent test (t-test or Wilcoxon rank-sum) against the control group and its
+    Bonferroni-corrected p-value (corrected over the number of groups tested).
 
     Returns one row per group, sorted by group: [group, n, mean, ci_low, ci_high, statistic, p, p_corrected].
     """
@@ -53,12 +77,38 @@ def compare_to_control(
         low, high = bootstrap_ci(vals, ci, n_bootstrap, seed)
         t, p = (np.nan, np.nan)
         if g != control:
-            t, p = sps.ttest_ind(vals, ctrl, equal_var=equal_var)
+            t, p = two_sample_test(vals, ctrl, test, equal_var)
         rows.append({group: g, "n": len(vals), "mean": vals.mean(), "ci_low": low, "ci_high": high,
-                     "statistic": float(t), "p": float(p)})
+                     "statistic": t, "p": p})
     out = pd.DataFrame(rows)
-    tested = out["p"].notna()
-    out["p_corrected"] = np.nan
-    if tested.any():
-        out.loc[tested, "p_corrected"] = multipletests(out.loc[tested, "p"].fillna(1.0), method="bonferroni")[1]
+    out["p_corrected"] = bonferroni(out["p"])
     return out
+
+
+def compare_signs(df: pd.DataFrame, value: str, ci: float = 0.95, n_bootstrap: int = 10000,
+                  seed: int = 0) -> pd.DataFrame:
+    """alpha < 0 against alpha > 0 at equal |alpha|: Wilcoxon rank-sum per |alpha| present on both
+    sides, Bonferroni-corrected over those |alpha|. One row per |alpha| with both sides' n, mean, CI."""
+    rows = []
+    for mag in sorted({abs(a) for a in df["alpha"] if a != 0}):
+        neg = df.loc[df["alpha"] == -mag, value].to_numpy(float)
+        pos = df.loc[df["alpha"] == mag, value].to_numpy(float)
+        row = {"abs_alpha": mag}
+        for side, vals in (("negative", neg), ("positive", pos)):
+            low, high = bootstrap_ci(vals, ci, n_bootstrap, seed) if len(vals) else (np.nan, np.nan)
+            row.update({f"{side}_n": len(vals), f"{side}_mean": vals.mean() if len(vals) else np.nan,
+                        f"{side}_ci_low": low, f"{side}_ci_high": high})
+        row["statistic"], row["p"] = two_sample_test(neg, pos, "ranksum") if len(neg) and len(pos) else (np.nan, np.nan)
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out["p_corrected"] = bonferroni(out["p"]) if len(out) else []
+    return out
+
+
+def paired_t(a, b) -> tuple[float, float]:
+    """Paired t-test of a against b (same length). (statistic, p); NaN with fewer than 2 pairs."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if len(a) < 2:
+        return np.nan, np.nan
+    r = sps.ttest_rel(a, b)
+    return float(r.statistic), float(r.pvalue)

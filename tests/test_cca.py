@@ -1,0 +1,110 @@
+"""PWCCA: invariances, analytic values, and agreement with a literal transcription of the
+reference algorithm (google/svcca pwcca.compute_pwcca, second-branch bug fixed)."""
+
+import numpy as np
+import pytest
+
+from selectivity.cca import prepare, pwcca_distance, pwcca_prepared
+
+
+def reference_pwcca(acts1, acts2, epsilon=1e-10):
+    """Step by step as the reference code does it (np.cov, rescale, pinv, eigh sqrt, svd, QR)."""
+    numx = acts1.shape[0]
+    cov = np.cov(acts1, acts2)
+    sxx, sxy, syy = cov[:numx, :numx], cov[:numx, numx:], cov[numx:, numx:]
+    xmax, ymax = np.max(np.abs(sxx)), np.max(np.abs(syy))
+    sxx, syy, sxy = sxx / xmax, syy / ymax, sxy / np.sqrt(xmax * ymax)
+    xi, yi = np.abs(np.diag(sxx)) >= epsilon, np.abs(np.diag(syy)) >= epsilon
+    sxx, sxy, syy = sxx[xi][:, xi], sxy[xi][:, yi], syy[yi][:, yi]
+    sxx = sxx + epsilon * np.eye(len(sxx))
+    syy = syy + epsilon * np.eye(len(syy))
+
+    def sqrtm(a):
+        w, v = np.linalg.eigh(a)
+        return v @ np.diag(np.sqrt(np.clip(w, 0, None))) @ v.T
+
+    u, s, v = np.linalg.svd(sqrtm(np.linalg.pinv(sxx)) @ sxy @ sqrtm(np.linalg.pinv(syy)))
+    m1, m2 = acts1[xi].mean(1, keepdims=True), acts2[yi].mean(1, keepdims=True)
+    if xi.sum() <= yi.sum():
+        dirns, acts, idx = u.T @ (acts1[xi] - m1) + m1, acts1, xi
+    else:
+        dirns, acts, idx = v @ (acts2[yi] - m2) + m2, acts2, yi
+    p, _ = np.linalg.qr(dirns.T)
+    w = np.abs(p.T @ acts[idx].T).sum(1)
+    w = w / w.sum()
+    return 1 - np.sum(w * np.abs(s))
+
+
+def orthogonal_signals(n, m, seed=0):
+    """n zero-mean, mutually orthogonal signals of unit sample variance (ddof 1) over m points."""
+    rng = np.random.default_rng(seed)
+    q, _ = np.linalg.qr(np.column_stack([np.ones(m), rng.normal(size=(m, n))]))
+    return q[:, 1:].T * np.sqrt(m - 1)
+
+
+@pytest.fixture
+def acts():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(12, 400)) @ np.diag(rng.uniform(0.5, 2, 400)) + rng.normal(size=(12, 1))
+
+
+def test_identical_scaled_and_shifted_inputs_give_zero(acts):
+    assert pwcca_distance(acts, acts) == pytest.approx(0, abs=1e-8)
+    assert pwcca_distance(acts, 3.7 * acts) == pytest.approx(0, abs=1e-8)
+    assert pwcca_distance(acts, acts + 5.0) == pytest.approx(0, abs=1e-8)
+
+
+def test_rotation_gives_zero_but_changes_weights(acts):
+    rng = np.random.default_rng(1)
+    rot, _ = np.linalg.qr(rng.normal(size=(12, 12)))
+    assert pwcca_distance(acts, rot @ acts) == pytest.approx(0, abs=1e-9)
+    other = rng.normal(size=(12, 400))
+    # the distance to a third representation depends on the neuron basis (weights use raw neurons)
+    assert pwcca_distance(acts, other) != pytest.approx(pwcca_distance(rot @ acts, other), abs=1e-6)
+
+
+def test_analytic_value_first_branch():
+    # X = [z1; 2 z2], Y = [z1; z3]: canonical correlations (1, 0); the weights are |z1| : 2|z2| = 1 : 2,
+    # so similarity = 1/3 * 1 + 2/3 * 0 and the distance is 2/3.
+    z = orthogonal_signals(3, 200)
+    x, y = np.stack([z[0], 2 * z[1]]), np.stack([z[0], z[2]])
+    assert pwcca_distance(x, y) == pytest.approx(2 / 3, abs=1e-9)
+    assert pwcca_distance(np.stack([2 * z[0], z[1]]), y) == pytest.approx(1 / 3, abs=1e-9)
+
+
+def test_analytic_value_second_branch_uses_acts2():
+    # 3 neurons vs 2: the smaller side (acts2 = [z1; 3 z4]) supplies weights 1 : 3 -> distance 3/4.
+    z = orthogonal_signals(4, 200, seed=1)
+    x, y = np.stack([z[0], z[1], z[2]]), np.stack([z[0], 3 * z[3]])
+    assert pwcca_distance(x, y) == pytest.approx(3 / 4, abs=1e-9)
+    assert pwcca_distance(y, x) == pytest.approx(3 / 4, abs=1e-9)  # same side supplies the weights
+
+
+@pytest.mark.parametrize("shapes", [(10, 10), (8, 15), (15, 8)])
+def test_matches_reference_transcription(shapes):
+    rng = np.random.default_rng(sum(shapes))
+    base = np.maximum(rng.normal(size=(20, 300)), 0)  # ReLU-like, correlated representations
+    a = np.maximum(rng.normal(size=(shapes[0], 20)) @ base + 0.3 * rng.normal(size=(shapes[0], 300)), 0)
+    b = np.maximum(rng.normal(size=(shapes[1], 20)) @ base + 0.3 * rng.normal(size=(shapes[1], 300)), 0)
+    d = pwcca_distance(a, b)
+    assert 0 < d < 1
+    assert d == pytest.approx(reference_pwcca(a, b), abs=1e-9)
+
+
+def test_dead_neurons_are_dropped():
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(6, 100))
+    dead = np.vstack([a, np.zeros((2, 100))])
+    assert pwcca_distance(dead, dead) == pytest.approx(0, abs=1e-8)
+    assert prepare(dead).kept.tolist() == [True] * 6 + [False] * 2
+    assert pwcca_distance(dead, a) == pytest.approx(reference_pwcca(dead, a), abs=1e-9)
+
+
+def test_prepared_sides_are_reusable_and_input_checked(acts):
+    rng = np.random.default_rng(4)
+    others = [rng.normal(size=(9, 400)) for _ in range(3)]
+    p = prepare(acts)
+    for o in others:
+        assert pwcca_prepared(p, prepare(o)) == pytest.approx(pwcca_distance(acts, o), abs=1e-12)
+    with pytest.raises(ValueError, match="neurons < datapoints"):
+        prepare(rng.normal(size=(50, 40)))
