@@ -8,8 +8,19 @@ configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"
+
+
+wildcard_constraints:
+    experiment=r"[A-Za-z0-9_.\-]+",
+    alpha=ALPHA_PATTERN,
+    seed=r"[0-9]+",
+    subset=r"all|penalize|promote",
+    dataset=r"cifar10|fashion_mnist|digits|synthetic",
+
+
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
+include: "workflow/rules/analysis.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/figures.smk"
 

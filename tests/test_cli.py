@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from conftest import run_cli
 from selectivity.data import synthetic
 
@@ -30,20 +32,29 @@ def test_prepare_data_and_train_from_the_command_line(tmp_path, synthetic_npz):
     assert proc.returncode == 1 and "holds dataset 'synthetic'" in proc.stderr
 
 
-def test_collect_runs_table(tmp_path):
-    paths = []
-    for alpha, seed in [(0.0, 1), (-1.0, 0), (0.0, 0)]:
-        p = tmp_path / f"{alpha}_{seed}.json"
-        p.write_text(json.dumps({"experiment": "e", "dataset": "d", "model": "m", "alpha": alpha, "seed": seed,
-                                 "test_accuracy": 0.5, "test_mean_si": 0.2, "best_epoch": 3,
-                                 "best_val_accuracy": 0.6, "epochs": 4, "config_hash": "h"}))
-        paths.append(p)
-    out = tmp_path / "runs.csv"
-    run_cli("collect-runs", "--out", out, *paths)
+def test_collect_runs_and_layers_tables(tmp_path):
     import pandas as pd
 
-    df = pd.read_csv(out)
-    assert list(zip(df["alpha"], df["seed"])) == [(-1.0, 0), (0.0, 0), (0.0, 1)]
+    paths = []
+    for alpha, seed in [(0.0, 1), (-1.0, 0), (0.0, 0)]:
+        d = tmp_path / f"alpha_{alpha}" / f"seed_{seed}"
+        d.mkdir(parents=True)
+        (d / "summary.json").write_text(json.dumps({
+            "experiment": "e", "dataset": "d", "model": "m", "alpha": alpha, "seed": seed, "test_accuracy": 0.5,
+            "test_mean_si": 0.2, "best_epoch": 3, "best_val_accuracy": 0.6, "epochs": 4, "config_hash": "h"}))
+        pd.DataFrame({"layer_index": [0, 0, 1], "layer": ["a", "a", "b"], "unit": [0, 1, 0],
+                      "si": [0.2, 0.0, 0.5], "dead": [False, True, False], "si_alive": [0.2, None, 0.5],
+                      "precision": [0.3, 0.1, 0.5], "preferred_class": [1, 0, 2]}).to_csv(d / "units.csv", index=False)
+        paths.append(d / "summary.json")
+    runs_out, layers_out = tmp_path / "runs.csv", tmp_path / "layers.csv"
+    run_cli("collect-runs", "--runs-out", runs_out, "--layers-out", layers_out, *paths)
+    runs, layers = pd.read_csv(runs_out), pd.read_csv(layers_out)
+    assert list(zip(runs["alpha"], runs["seed"])) == [(-1.0, 0), (0.0, 0), (0.0, 1)]
+    r = runs.iloc[0]
+    assert r["mean_si"] == pytest.approx((0.1 + 0.5) / 2)  # mean over layers of the layer means
+    assert r["mean_si_alive"] == pytest.approx((0.2 + 0.5) / 2) and r["dead_fraction"] == pytest.approx(0.25)
+    assert len(layers) == 6 and list(layers.columns[:3]) == ["experiment", "alpha", "seed"]
     (tmp_path / "broken.json").write_text(json.dumps({"alpha": 0}))
-    proc = run_cli("collect-runs", "--out", tmp_path / "x.csv", tmp_path / "broken.json", check=False)
+    proc = run_cli("collect-runs", "--runs-out", tmp_path / "x.csv", "--layers-out", tmp_path / "y.csv",
+                   tmp_path / "broken.json", check=False)
     assert proc.returncode == 1 and "broken.json: summary lacks" in proc.stderr

@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -45,9 +46,12 @@ def test_demo_writes_only_to_its_own_folders(tmp_path):
     proc = snakemake("-n", "--profile", "profiles/demo", "--directory", tmp_path, cwd=ROOT)
     text = proc.stdout + proc.stderr
     outputs = [p for line in re.findall(r"output: (.+)", text) for p in line.split(", ")]
-    assert outputs and len(train_outputs(text)) == 21
+    assert outputs and len(train_outputs(text)) == 42
     for path in outputs:
-        assert path.startswith(("results/demo/", "figures/demo/", "data/digits")), path
+        assert path.startswith(("results/demo/", "figures/demo/", "data/demo/")), path
+    from selectivity.plots.registry import FIGURES
+
+    assert {f"figures/demo/{fig}.pdf" for fig in FIGURES} <= set(outputs)
 
 
 def test_invalid_config_fails_with_the_key(tmp_path):
@@ -55,28 +59,112 @@ def test_invalid_config_fails_with_the_key(tmp_path):
     bad.write_text((ROOT / "config/tiny.yaml").read_text().replace("epochs: 2", "epochs: -2"))
     proc = snakemake("-n", "--configfile", bad, "--replace-workflow-config", cwd=tmp_path, check=False)
     assert proc.returncode != 0
-    assert "experiments.tiny.training.epochs" in proc.stdout + proc.stderr
+    assert "experiments.resnet20.training.epochs" in proc.stdout + proc.stderr
     assert "bad.yaml" in proc.stdout + proc.stderr
 
 
+def job_counts(text: str) -> dict[str, int]:
+    """The "Job stats" table of a (dry) run: rule -> number of jobs."""
+    if "Job stats:" not in text:
+        return {}
+    table = text.split("Job stats:", 1)[1].split("total", 1)[0]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M)}
+
+
+@pytest.fixture(scope="module")
+def tiny_repo(tmp_path_factory):
+    """A copy of the workflow and package with the tiny preset (every figure) run to completion."""
+    repo = tmp_path_factory.mktemp("repo")
+    for name in ("workflow", "src", "config", "envs"):
+        shutil.copytree(ROOT / name, repo / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "Snakefile", repo / "Snakefile")
+    tiny_run(repo, "--cores", "2")
+    return repo
+
+
+def tiny_run(repo, *args, config="config/tiny.yaml", check=True):
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "--configfile", config, "--replace-workflow-config",
+                           *args], cwd=repo, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake failed:\n{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}")
+    return proc.stdout + proc.stderr
+
+
 @pytest.mark.slow
-def test_tiny_end_to_end_run(tmp_path):
-    snakemake("--configfile", ROOT / "config/tiny.yaml", "--replace-workflow-config", "--cores", "2", cwd=tmp_path)
-    figures, results = tmp_path / "figures/tiny", tmp_path / "results/tiny/tiny"
-    assert (figures / "fig2.pdf").read_bytes()[:5] == b"%PDF-"
+def test_tiny_end_to_end_run_builds_every_figure(tiny_repo):
+    from selectivity.plots.registry import FIGURES
+
+    figures, results = tiny_repo / "figures/tiny", tiny_repo / "results/tiny/resnet20"
+    for fig in FIGURES:
+        assert (figures / f"{fig}.pdf").read_bytes()[:5] == b"%PDF-", fig
+        assert len(pd.read_csv(figures / f"{fig}.csv")) > 0, fig
     stats = pd.read_csv(figures / "fig2.csv")
-    assert list(stats["alpha"]) == [-1.0, 0.0] and list(stats["n"]) == [2, 2]
+    assert list(stats[stats.panel == "a"]["alpha"]) == [-1.0, 0.0]
     runs = pd.read_csv(results / "runs_all.csv")
     assert sorted(set(runs["alpha"])) == [-1.0, 0.0, 1.0] and len(runs) == 6
-    assert runs["test_accuracy"].between(0, 1).all() and runs["test_mean_si"].notna().all()
+    assert runs["test_accuracy"].between(0, 1).all()
+    # the analysis' SI over the test set is the training definition's, on the same activations
+    assert (runs["mean_si"] - runs["test_mean_si"]).abs().max() < 1e-5
     for alpha in ("-1", "0", "1"):
         for seed in (0, 1):
             run = results / f"alpha_{alpha}" / f"seed_{seed}"
-            assert {p.name for p in run.iterdir()} == {"model.pt", "log.csv", "summary.json"}
-    assert (tmp_path / "logs/tiny/train/tiny/alpha_-1/seed_0.log").exists()
-    # everything is up to date: a second run has nothing to do
-    again = snakemake("-n", "--configfile", ROOT / "config/tiny.yaml", "--replace-workflow-config", cwd=tmp_path)
-    assert "Nothing to be done" in again.stdout + again.stderr
+            assert {p.name for p in run.iterdir()} == {"model.pt", "log.csv", "summary.json", "activations.npz",
+                                                       "units.csv"}
+    pwcca = pd.read_csv(results / "pwcca/alpha_-1.csv")
+    assert set(pwcca["kind"]) == {"within", "baseline"} and len(pwcca) == 19 * (1 + 4)
+    assert (tiny_repo / "logs/tiny/train/resnet20/alpha_-1/seed_0.log").exists()
+    assert "Nothing to be done" in tiny_run(tiny_repo, "-n")
+    tiny_run(tiny_repo, "--report", "report.html")
+    assert (tiny_repo / "report.html").stat().st_size > 10_000
+
+
+def edited(path):
+    """Context: ``path`` gets an extra comment line while inside (a real edit: Snakemake compares
+    checksums, so touching alone reruns nothing); its content is restored afterwards."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def ctx():
+        original = path.read_text()
+        path.write_text(original + "\n# an edit\n")
+        try:
+            yield
+        finally:
+            path.write_text(original)
+
+    return ctx()
+
+
+@pytest.mark.slow
+def test_editing_one_figure_reruns_only_that_figure(tiny_repo):
+    with edited(tiny_repo / "src/selectivity/plots/fig4.py"):
+        assert job_counts(tiny_run(tiny_repo, "-n")) == {"figure_fig4": 1, "all": 1}
+
+
+@pytest.mark.slow
+def test_editing_the_precision_metric_reruns_metrics_and_figures_but_no_training(tiny_repo):
+    with edited(tiny_repo / "src/selectivity/analysis/precision.py"):
+        jobs = job_counts(tiny_run(tiny_repo, "-n"))
+    assert jobs["unit_metrics"] == 20  # every run of every experiment
+    assert jobs["collect_runs"] >= 4 and jobs["figure_figA7"] == 1
+    for rule in ("train", "dump_activations", "pwcca", "prepare_data"):
+        assert rule not in jobs
+
+
+@pytest.mark.slow
+def test_changing_one_experiments_training_reruns_only_its_runs(tiny_repo):
+    text = (tiny_repo / "config/tiny.yaml").read_text()
+    edited = text.replace(
+        "negative_slope: 0.5}\n    alphas: [0, 1]\n    seeds: 2\n    training: *tiny",
+        "negative_slope: 0.5}\n    alphas: [0, 1]\n    seeds: 2\n    training: {epochs: 3, batch_size: 32, "
+        "lr: 0.05, lr_milestones: [1]}")
+    assert edited != text
+    (tiny_repo / "config/edited.yaml").write_text(edited)
+    out = tiny_run(tiny_repo, "-n", config="config/edited.yaml")
+    jobs = job_counts(out)
+    assert jobs["train"] == 4
+    assert all("/leaky_b/" in p for p in train_outputs(out))
+    assert "figure_figA10" in jobs and "figure_fig2" not in jobs
 
 
 def test_workflow_passes_snakemake_lint():

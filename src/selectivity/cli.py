@@ -13,7 +13,8 @@ def _prepare_data(args) -> None:
 
     val = None if args.val_size is None else (int(args.val_size) if args.val_size >= 1 else args.val_size)
     d = prepare_dataset(args.dataset, args.out, source=args.source, raw_dir=args.raw_dir,
-                        split_seed=args.split_seed, val_size=val)
+                        split_seed=args.split_seed, val_size=val, synthetic_per_batch=args.synthetic_per_batch,
+                        synthetic_test_size=args.synthetic_test_size)
     sizes = {k: len(getattr(d, k).labels) for k in ("train", "val", "test")}
     print(f"{args.out}: {d.name} {d.image_shape} train/val/test = {sizes['train']}/{sizes['val']}/{sizes['test']}")
 
@@ -40,21 +41,55 @@ def _train(args) -> None:
 
 
 def _collect_runs(args) -> None:
-    from .tables import runs_table, write_csv
+    from .tables import collect, write_csv
 
-    df = runs_table(args.summaries)
+    runs, layers = collect(args.summaries)
+    write_csv(runs, args.runs_out)
+    write_csv(layers, args.layers_out)
+    print(f"{args.runs_out}: {len(runs)} runs, alphas {sorted(runs['alpha'].unique().tolist())}")
+
+
+def _dump_activations(args) -> None:
+    from .analysis.activations import dump_activations
+
+    acts = dump_activations(args.model, args.data, args.out, args.batch_size, args.dtype, args.device)
+    print(f"{args.out}: {len(acts.layers)} layers x {len(acts.labels)} test images")
+
+
+def _unit_metrics(args) -> None:
+    from .analysis.activations import load_activations
+    from .analysis.unit_metrics import unit_table
+    from .tables import write_csv
+
+    units = unit_table(load_activations(args.acts), n_top=args.precision_n, eps=args.eps)
+    write_csv(units, args.out)
+    print(f"{args.out}: {len(units)} units, {int(units['dead'].sum())} dead")
+
+
+def _pwcca(args) -> None:
+    import time
+
+    from .analysis.pwcca_pairs import pwcca_pairs
+    from .tables import write_csv
+
+    t0 = time.perf_counter()
+    df = pwcca_pairs(args.acts, args.baseline_acts or [], args.epsilon, args.threads)
+    df.insert(0, "alpha", args.alpha)
+    df.insert(0, "experiment", args.experiment)
     write_csv(df, args.out)
-    print(f"{args.out}: {len(df)} runs, alphas {sorted(df['alpha'].unique().tolist())}")
+    print(f"{args.out}: {len(df)} layer-pairs in {time.perf_counter() - t0:.1f} s ({args.threads} threads)")
 
 
 def _plot(args) -> None:
-    from .plots import fig2
+    import importlib
 
-    figures = {"fig2": fig2}
-    kw = dict(ci=args.ci, n_bootstrap=args.n_bootstrap, seed=args.bootstrap_seed, equal_var=not args.welch)
-    if args.figure == "fig2":
-        kw["zoom_max_abs_alpha"] = args.zoom_max_abs_alpha
-    figures[args.figure].make(args.runs, args.out, args.stats, **kw)
+    inputs: dict[str, list[str]] = {}
+    for item in args.input:
+        name, _, path = item.partition("=")
+        inputs.setdefault(name, []).append(path)
+    params = json.loads(args.params) if args.params else {}
+    module = importlib.import_module(f"selectivity.plots.{args.figure}")
+    module.make(inputs, args.out, args.stats, **params)
     print(f"{args.out}, {args.stats}")
 
 
@@ -69,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--raw-dir", help="where downloads go (default: <out dir>/raw)")
     s.add_argument("--split-seed", type=int, default=0)
     s.add_argument("--val-size", type=float, help="validation images (>= 1) or fraction (< 1)")
+    s.add_argument("--synthetic-per-batch", type=int, default=20, help="synthetic: images per train batch (x5)")
+    s.add_argument("--synthetic-test-size", type=int, default=20, help="synthetic: test images")
     s.set_defaults(func=_prepare_data)
 
     s = sub.add_parser("train", help="train one (alpha, seed) run")
@@ -80,34 +117,56 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
     s.set_defaults(func=_train)
 
-    s = sub.add_parser("collect-runs", help="tidy CSV table of runs from their summary.json files")
+    s = sub.add_parser("dump-activations", help="test-set unit activations of a trained model (.npz)")
+    s.add_argument("--model", required=True, help="model.pt of a run")
+    s.add_argument("--data", required=True, help="prepared dataset .npz")
+    s.add_argument("--out", required=True, help="activations .npz")
+    s.add_argument("--batch-size", type=int, default=1000)
+    s.add_argument("--dtype", default="float32", choices=["float32", "float16"])
+    s.add_argument("--device", default="cpu")
+    s.set_defaults(func=_dump_activations)
+
+    s = sub.add_parser("unit-metrics", help="per-unit SI, dead units, precision of one run (CSV)")
+    s.add_argument("--acts", required=True, help="activations .npz")
+    s.add_argument("--out", required=True, help="units CSV")
+    s.add_argument("--precision-n", type=int, default=None, help="top-N images (default: test images per class)")
+    s.add_argument("--eps", type=float, default=1e-7, help="epsilon of the selectivity index")
+    s.set_defaults(func=_unit_metrics)
+
+    s = sub.add_parser("pwcca", help="PWCCA distances within an alpha and against alpha = 0, per layer (CSV)")
+    s.add_argument("--alpha", type=float, required=True)
+    s.add_argument("--experiment", default="", help="experiment name recorded in the table")
+    s.add_argument("--acts", nargs="+", required=True, help="activations .npz of the runs at this alpha")
+    s.add_argument("--baseline-acts", nargs="*", help="activations .npz of the alpha = 0 runs (omit for alpha 0)")
     s.add_argument("--out", required=True)
-    s.add_argument("summaries", nargs="+")
+    s.add_argument("--epsilon", type=float, default=1e-10)
+    s.add_argument("--threads", type=int, default=1)
+    s.set_defaults(func=_pwcca)
+
+    s = sub.add_parser("collect-runs", help="tidy runs and layers tables from run folders")
+    s.add_argument("--runs-out", required=True, help="runs table CSV (one row per run)")
+    s.add_argument("--layers-out", required=True, help="layers table CSV (one row per run and layer)")
+    s.add_argument("summaries", nargs="+", help="summary.json files (units.csv must be beside each)")
     s.set_defaults(func=_collect_runs)
 
     s = sub.add_parser("plot", help="draw a paper figure and write the statistics it shows")
-    s.add_argument("figure", choices=["fig2"])
-    s.add_argument("--runs", required=True, help="runs table CSV")
+    s.add_argument("figure", help="fig1 ... fig5, figA1 ... figA12")
+    s.add_argument("--input", action="append", default=[], help="NAME=PATH (repeat; a name may repeat)")
+    s.add_argument("--params", help="JSON object of the figure's parameters")
     s.add_argument("--out", required=True, help="figure PDF")
     s.add_argument("--stats", required=True, help="statistics CSV")
-    s.add_argument("--zoom-max-abs-alpha", type=float, default=1.0)
-    s.add_argument("--ci", type=float, default=0.95)
-    s.add_argument("--n-bootstrap", type=int, default=10000)
-    s.add_argument("--bootstrap-seed", type=int, default=0)
-    s.add_argument("--welch", action="store_true", help="Welch's t-test instead of Student's")
     s.set_defaults(func=_plot)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     from .config import ConfigError
-    from .data import DatasetError
-    from .train import NonFiniteLossError
+    from .errors import DatasetError, NonFiniteLossError
 
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (DatasetError, ConfigError, NonFiniteLossError, FileNotFoundError, ValueError) as e:
+    except (DatasetError, ConfigError, NonFiniteLossError, FileNotFoundError, ValueError, ModuleNotFoundError) as e:
         print(f"selectivity {args.command}: error: {e}", file=sys.stderr)
         return 1
     return 0

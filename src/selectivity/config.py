@@ -62,14 +62,30 @@ def validate_config(config: dict, schema: dict | str | Path, source: str = "conf
         if milestones != sorted(milestones):
             problems.append(f"  experiments.{name}.training.lr_milestones: must be increasing, got {milestones}")
     for fig, spec in config.get("figures", {}).items():
-        exp = spec.get("experiment")
-        if exp is not None and exp not in config.get("experiments", {}):
-            problems.append(f"  figures.{fig}.experiment: {exp!r} is not a key of `experiments`")
-        elif exp is not None and 0 not in config["experiments"][exp]["alphas"]:
-            problems.append(f"  figures.{fig}.experiment: experiment {exp!r} needs alpha 0 (the baseline) in its alphas")
+        if ("experiment" in spec) == ("experiments" in spec):
+            problems.append(f"  figures.{fig}: give exactly one of `experiment` or `experiments`")
+        for exp in figure_experiments(spec):
+            if exp in config.get("experiments", {}) and 0 not in config["experiments"][exp]["alphas"]:
+                problems.append(f"  figures.{fig}: experiment {exp!r} needs alpha 0 (the baseline) in its alphas")
     if problems:
         raise ConfigError(f"{source}: invalid configuration:\n" + "\n".join(problems))
     return config
+
+
+def figure_experiments(spec: dict) -> list[str]:
+    return [spec["experiment"]] if "experiment" in spec else list(spec.get("experiments", []))
+
+
+def enabled_figures(config: dict) -> list[str]:
+    """Figures whose experiments are all configured (the others cannot be built)."""
+    return [f for f, spec in config["figures"].items()
+            if all(e in config["experiments"] for e in figure_experiments(spec))]
+
+
+def figure_params(config: dict, fig: str) -> dict:
+    """Parameters passed to a figure's ``make``: its config keys (less the experiments) and `stats`."""
+    spec = {k: v for k, v in config["figures"][fig].items() if k not in ("experiment", "experiments")}
+    return {**spec, **config["stats"]}
 
 
 def seeds(experiment: dict) -> list[int]:
@@ -99,7 +115,11 @@ def dataset_args(config: dict, dataset: str) -> list[str]:
         args += ["--source", str(spec["source"])]
     if spec.get("val_size") is not None:
         args += ["--val-size", str(spec["val_size"])]
+    if dataset == "synthetic":
+        args += ["--synthetic-per-batch", str(spec["synthetic_per_batch"]),
+                 "--synthetic-test-size", str(spec["synthetic_test_size"])]
     return args
 
 
-__all__ = ["ConfigError", "validate_config", "run_config", "seeds", "dataset_args", "format_alpha"]
+__all__ = ["ConfigError", "validate_config", "run_config", "seeds", "dataset_args", "enabled_figures",
+           "figure_experiments", "figure_params", "format_alpha"]

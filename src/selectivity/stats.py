@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
-from statsmodels.stats.multitest import multipletests
 
 
 def bootstrap_ci(values, ci: float = 0.95, n_resamples: int = 10000, seed: int = 0) -> tuple[float, float]:
@@ -44,6 +43,8 @@ def two_sample_test(a, b, test: str = "t", equal_var: bool = True) -> tuple[floa
 
 def bonferroni(p: pd.Series) -> pd.Series:
     """Bonferroni-corrected p-values over the non-NaN entries (NaN stays NaN)."""
+    from statsmodels.stats.multitest import multipletests
+
     out = pd.Series(np.nan, index=p.index)
     tested = p.notna()
     if tested.any():

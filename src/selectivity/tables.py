@@ -1,4 +1,11 @@
-"""Tidy tables of runs, built from the runs' summary.json files."""
+"""Tidy tables of runs, built from each run's summary.json and units.csv:
+
+- runs table: one row per run: experiment, alpha, seed, test accuracy, test-set mean SI (from
+  training's summary), and the analysis' network means (mean_si, mean_si_alive, mean_precision,
+  dead_fraction);
+- layers table: one row per (run, unit layer): n_units, mean_si, mean_si_alive, mean_precision,
+  dead_fraction.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +14,42 @@ from pathlib import Path
 
 import pandas as pd
 
+from .analysis.unit_metrics import layer_summary, network_summary
 from .io import atomic_path
 
 RUN_COLUMNS = ["experiment", "dataset", "model", "alpha", "seed", "test_accuracy", "test_mean_si",
                "best_epoch", "best_val_accuracy", "epochs", "config_hash"]
+ANALYSIS_COLUMNS = ["mean_si", "mean_si_alive", "mean_precision", "dead_fraction"]
 
 
-def runs_table(summary_paths: list[str | Path]) -> pd.DataFrame:
-    """One row per run (columns RUN_COLUMNS), sorted by experiment, alpha, seed."""
-    rows = []
-    for p in summary_paths:
-        with open(p) as f:
-            s = json.load(f)
-        missing = [c for c in RUN_COLUMNS if c not in s]
-        if missing:
-            raise ValueError(f"{p}: summary lacks {missing}; rerun that training job")
-        rows.append({c: s[c] for c in RUN_COLUMNS})
-    if not rows:
+def read_summary(path: str | Path) -> dict:
+    with open(path) as f:
+        s = json.load(f)
+    missing = [c for c in RUN_COLUMNS if c not in s]
+    if missing:
+        raise ValueError(f"{path}: summary lacks {missing}; rerun that training job")
+    return {c: s[c] for c in RUN_COLUMNS}
+
+
+def collect(summary_paths: list[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(runs table, layers table) from summary.json files, each with units.csv beside it."""
+    if not summary_paths:
         raise ValueError("no run summaries given")
-    return pd.DataFrame(rows, columns=RUN_COLUMNS).sort_values(["experiment", "alpha", "seed"], ignore_index=True)
+    runs, layers = [], []
+    for p in summary_paths:
+        row = read_summary(p)
+        units_path = Path(p).with_name("units.csv")
+        if not units_path.exists():
+            raise FileNotFoundError(f"{units_path}: unit metrics missing; run `selectivity unit-metrics` for this run")
+        per_layer = layer_summary(pd.read_csv(units_path))
+        row.update(network_summary(per_layer))
+        runs.append(row)
+        layers.append(per_layer.assign(experiment=row["experiment"], alpha=row["alpha"], seed=row["seed"]))
+    order = ["experiment", "alpha", "seed"]
+    runs_df = pd.DataFrame(runs, columns=RUN_COLUMNS + ANALYSIS_COLUMNS).sort_values(order, ignore_index=True)
+    layers_df = pd.concat(layers, ignore_index=True)
+    layers_df = layers_df[order + [c for c in layers_df.columns if c not in order]]
+    return runs_df, layers_df.sort_values(order + ["layer_index"], ignore_index=True)
 
 
 def write_csv(df: pd.DataFrame, path: str | Path) -> None:
@@ -33,9 +57,13 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> None:
         df.to_csv(tmp, index=False)
 
 
-def read_runs(path: str | Path) -> pd.DataFrame:
+def read_table(path: str | Path, required=("alpha", "seed")) -> pd.DataFrame:
     df = pd.read_csv(path)
-    missing = [c for c in ("alpha", "seed", "test_accuracy", "test_mean_si") if c not in df.columns]
+    missing = [c for c in required if c not in df.columns]
     if missing:
-        raise ValueError(f"{path}: not a runs table (missing columns {missing}); build it with `selectivity collect-runs`")
+        raise ValueError(f"{path}: missing columns {missing}; build it with `selectivity collect-runs`")
     return df
+
+
+def read_runs(path: str | Path) -> pd.DataFrame:
+    return read_table(path, ("alpha", "seed", "test_accuracy", "test_mean_si"))

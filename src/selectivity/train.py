@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from .checkpoint import load_state, save_model
+from .errors import NonFiniteLossError
 from .data import AUGMENT_DEFAULTS, PreparedData
 from .data.augment import epoch_generator, normalize, train_batches
 from .io import torch_save, write_json, write_text
@@ -36,10 +37,6 @@ from .units import UnitRecorder, collect_activations
 STATE_FILE = "train_state.pt"
 OUTPUT_FILES = ("model.pt", "log.csv", "summary.json")
 LOG_COLUMNS = ("epoch", "lr", "loss", "ce", "mean_si", "train_accuracy", "val_accuracy", "seconds")
-
-
-class NonFiniteLossError(RuntimeError):
-    pass
 
 
 def resolve_device(device: str) -> torch.device:

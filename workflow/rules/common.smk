@@ -8,8 +8,17 @@ sys.path.insert(0, SRC)
 
 from snakemake.settings.types import DeploymentMethod
 
-from selectivity.config import dataset_args, run_config, seeds, validate_config
+from selectivity.config import (
+    dataset_args,
+    enabled_figures,
+    figure_experiments,
+    figure_params,
+    run_config,
+    seeds,
+    validate_config,
+)
 from selectivity.layout import ALPHA_PATTERN, format_alpha, parse_alpha, select_alphas
+from selectivity.plots.registry import FIGURES as FIGURE_INPUTS
 
 # Jobs import the package from this checkout (src/), and run with the interpreter that runs
 # Snakemake, or with the env's own python when --software-deployment-method conda activates one.
@@ -33,14 +42,57 @@ DATA = config["data_dir"]
 LOGS = config["logs_dir"]
 RUN = f"{RESULTS}/{{experiment}}/alpha_{{alpha}}/seed_{{seed}}"
 ENV = "../../envs/selectivity.yaml"
+ANALYSIS = config["analysis"]
+
+# Source files are inputs of the rules that use them, at the grain of what each computes;
+# editing a figure's module reruns that figure; editing a metric reruns the analysis, not training.
+PKG = Path(SRC) / "selectivity"
 
 
-wildcard_constraints:
-    experiment=r"[A-Za-z0-9_.\-]+",
-    alpha=ALPHA_PATTERN,
-    seed=r"[0-9]+",
-    subset=r"all|penalize|promote",
-    dataset=r"cifar10|fashion_mnist|digits|synthetic",
+def code(*names):
+    return [str(PKG / n) for n in names]
+
+
+MODEL_CODE = code(
+    "models/__init__.py",
+    "models/layers.py",
+    "models/resnet.py",
+    "models/vgg.py",
+    "units.py",
+)
+DATA_CODE = code(
+    "data/__init__.py",
+    "data/prepared.py",
+    "data/cifar10.py",
+    "data/fashion_mnist.py",
+    "data/digits.py",
+    "data/synthetic.py",
+    "data/download.py",
+)
+TRAIN_CODE = (
+    MODEL_CODE
+    + code(
+        "train.py",
+        "metrics.py",
+        "runconfig.py",
+        "checkpoint.py",
+        "data/augment.py",
+    )
+    if ANALYSIS["rerun_training_on_code_change"]
+    else []
+)
+DUMP_CODE = MODEL_CODE + code(
+    "analysis/activations.py", "checkpoint.py", "data/augment.py"
+)
+METRICS_CODE = code(
+    "analysis/unit_metrics.py",
+    "analysis/precision.py",
+    "analysis/dead.py",
+    "metrics.py",
+)
+TABLE_CODE = code("tables.py", "analysis/unit_metrics.py")
+PWCCA_CODE = code("cca.py", "analysis/pwcca_pairs.py", "analysis/activations.py")
+PLOT_CODE = code("plots/panels.py", "plots/style.py", "stats.py")
 
 
 def experiment(name):
@@ -71,8 +123,59 @@ def run_files(name, subset, filename="summary.json"):
     ]
 
 
+def alpha_files(name, alpha, filename):
+    """One file of every seed of one (experiment, alpha)."""
+    return [
+        f"{RESULTS}/{name}/alpha_{format_alpha(alpha)}/seed_{s}/{filename}"
+        for s in seeds(experiment(name))
+    ]
+
+
+def figure_tables(fig):
+    """Input function of a figure rule: its tables, by input name (lists for multi-experiment figures)."""
+
+    def inputs(wildcards):
+        spec, needs = config["figures"][fig], FIGURE_INPUTS[fig]
+        names = figure_experiments(spec)
+        missing = [n for n in names if n not in config["experiments"]]
+        if missing:
+            raise ValueError(
+                f"{fig} shows experiments {missing}, which are not in the config's `experiments`"
+            )
+        out = {
+            name: [f"{RESULTS}/{e}/{name}_{subset}.csv" for e in names]
+            for name, subset in needs["tables"].items()
+        }
+        if needs.get("pwcca"):
+            out["pwcca"] = [
+                f"{RESULTS}/{e}/pwcca/alpha_{format_alpha(a)}.csv"
+                for e in names
+                for a in select_alphas(experiment(e)["alphas"], "penalize")
+            ]
+        return out
+
+    return inputs
+
+
+def figure_code(fig):
+    family = FIGURE_INPUTS[fig]["family"]
+    return (
+        code(f"plots/{fig}.py", *([f"plots/{family}.py"] if family else [])) + PLOT_CODE
+    )
+
+
+def figure_input_args(wildcards, input):
+    """--input NAME=PATH for every table of a figure (code inputs left out)."""
+    return " ".join(
+        f"--input {name}={path}"
+        for name, paths in input.items()
+        if name != "code"
+        for path in paths
+    )
+
+
 def all_targets():
-    """Every configured figure, and the full runs table of every experiment."""
-    figures = [f"{FIGURES}/{fig}.pdf" for fig in config["figures"]]
+    """Every figure whose experiments are configured, and every experiment's full tables."""
+    figures = [f"{FIGURES}/{fig}.pdf" for fig in enabled_figures(config)]
     tables = [f"{RESULTS}/{name}/runs_all.csv" for name in config["experiments"]]
     return figures + tables

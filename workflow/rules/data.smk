@@ -2,6 +2,8 @@
 
 
 rule prepare_data:
+    input:
+        code=DATA_CODE,
     output:
         f"{DATA}/{{dataset}}.npz",
     log:

@@ -1,28 +1,30 @@
-# Stage 4: paper figures, each with a CSV of the numbers and p-values it shows.
+# Stage 5: the paper's figures, one rule each (figure_fig1 ... figure_figA12). A figure's rule
+# takes the tables it shows and its own plotting module as inputs, and writes the PDF and a CSV of
+# the numbers and p-values it shows.
 
-STATS = config["stats"]
-STATS_ARGS = (
-    f"--ci {STATS['ci']} --n-bootstrap {STATS['n_bootstrap']} "
-    f"--bootstrap-seed {STATS['bootstrap_seed']}"
-    + ("" if STATS["equal_var"] else " --welch")
-)
+for fig in FIGURE_INPUTS:
 
-
-rule fig2:
-    input:
-        runs=lambda wc: f"{RESULTS}/{config['figures']['fig2']['experiment']}/runs_penalize.csv",
-    output:
-        pdf=report(
-            f"{FIGURES}/fig2.pdf", caption="../report/fig2.rst", category="Figures"
-        ),
-        csv=f"{FIGURES}/fig2.csv",
-    log:
-        f"{LOGS}/figures/fig2.log",
-    conda:
-        ENV
-    params:
-        zoom=config["figures"]["fig2"]["zoom_max_abs_alpha"],
-        stats=STATS_ARGS,
-    shell:
-        "python -m selectivity plot fig2 --runs {input.runs} --out {output.pdf} --stats {output.csv} "
-        "--zoom-max-abs-alpha {params.zoom} {params.stats} > {log} 2>&1"
+    rule:
+        name:
+            f"figure_{fig}"
+        input:
+            unpack(figure_tables(fig)),
+            code=figure_code(fig),
+        output:
+            pdf=report(
+                f"{FIGURES}/{fig}.pdf",
+                caption=f"../report/{fig}.rst",
+                category="Figures",
+            ),
+            csv=f"{FIGURES}/{fig}.csv",
+        log:
+            f"{LOGS}/figures/{fig}.log",
+        conda:
+            ENV
+        params:
+            fig=fig,
+            inputs=figure_input_args,
+            params=json.dumps(figure_params(config, fig)),
+        shell:
+            "python -m selectivity plot {params.fig} {params.inputs} --params {params.params:q} "
+            "--out {output.pdf} --stats {output.csv} > {log} 2>&1"

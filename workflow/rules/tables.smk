@@ -1,14 +1,18 @@
-# Stage 3: tidy tables of runs (alpha, seed, test accuracy, test-set mean SI, ...).
+# Stage 4: tidy tables of runs (one row per run) and of layers (one row per run and unit layer).
 
 
 rule collect_runs:
     input:
-        lambda wc: run_files(wc.experiment, wc.subset),
+        summaries=lambda wc: run_files(wc.experiment, wc.subset),
+        units=lambda wc: run_files(wc.experiment, wc.subset, "units.csv"),
+        code=TABLE_CODE,
     output:
-        f"{RESULTS}/{{experiment}}/runs_{{subset}}.csv",
+        runs=f"{RESULTS}/{{experiment}}/runs_{{subset}}.csv",
+        layers=f"{RESULTS}/{{experiment}}/layers_{{subset}}.csv",
     log:
         f"{LOGS}/collect_runs/{{experiment}}_{{subset}}.log",
     conda:
         ENV
     shell:
-        "python -m selectivity collect-runs --out {output} {input} > {log} 2>&1"
+        "python -m selectivity collect-runs --runs-out {output.runs} --layers-out {output.layers} "
+        "{input.summaries} > {log} 2>&1"

@@ -5,6 +5,7 @@
 rule train:
     input:
         data=dataset_file,
+        code=TRAIN_CODE,
     output:
         model=f"{RUN}/model.pt",
         log=f"{RUN}/log.csv",

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import torch
 
-from ..metrics import DEFAULT_EPS, class_conditional_means, class_selectivity
-from .activations import Activations
 from .dead import dead_units
 from .precision import default_n_top, precision
 
 UNIT_COLUMNS = ["layer_index", "layer", "unit", "si", "dead", "si_alive", "precision", "preferred_class"]
 
 
-def unit_table(acts: Activations, n_top: int | None = None, eps: float = DEFAULT_EPS) -> pd.DataFrame:
+def unit_table(acts, n_top: int | None = None, eps: float = 1e-7) -> pd.DataFrame:
+    """acts: ``selectivity.analysis.activations.Activations``. One row per unit (UNIT_COLUMNS)."""
+    import torch  # here, so that the tables (layer_summary) load without torch
+
+    from ..metrics import class_conditional_means, class_selectivity
+
     n_top = n_top or default_n_top(acts.labels, acts.num_classes)
     labels = torch.from_numpy(acts.labels)
     frames = []

@@ -37,6 +37,24 @@ def alpha_label(alpha: float) -> str:
     return format_alpha(alpha)
 
 
+def new_figure(ncols: int, width: float = 5.0, height: float = 4.2, ratios=None):
+    fig, axes = plt.subplots(1, ncols, figsize=(width * ncols, height), squeeze=False,
+                             gridspec_kw={"width_ratios": ratios} if ratios else None)
+    return fig, list(axes[0])
+
+
+def finish(fig, axes, title: str, out_pdf, out_csv, stats) -> None:
+    """Panel letters, title, then the statistics CSV and the PDF (both atomic)."""
+    from ..tables import write_csv
+
+    for letter, ax in zip("abcdefgh", axes):
+        ax.set_title(letter, loc="left", fontweight="bold")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    write_csv(stats, out_csv)
+    save_pdf(fig, out_pdf)
+
+
 def save_pdf(fig, path: str | Path) -> None:
     """Save atomically, without a creation date so identical figures give identical files."""
     with atomic_path(path) as tmp:

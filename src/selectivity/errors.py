@@ -1,0 +1,11 @@
+"""Errors with messages meant for the person running the pipeline (the CLI prints them without a
+traceback). Kept free of heavy imports so every command can catch them."""
+
+
+class DatasetError(RuntimeError):
+    """A dataset file is missing, truncated, corrupt or fails its checksum. The message names the
+    file and says what to do."""
+
+
+class NonFiniteLossError(RuntimeError):
+    """The training loss became NaN or infinite; the message names the run and the epoch."""

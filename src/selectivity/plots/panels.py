@@ -1,0 +1,180 @@
+"""Panels shared by the paper's figures, and the long statistics table every figure writes.
+
+Statistics table (one CSV per figure): panel, experiment, quantity, alpha, layer_index, n, mean,
+ci_low, ci_high, test, statistic, p, p_corrected, stars.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.ticker import MaxNLocator
+
+from ..stats import bootstrap_ci, compare_signs, compare_to_control, stars
+from .style import alpha_colors, alpha_label
+
+STAT_COLUMNS = ["panel", "experiment", "quantity", "alpha", "layer_index", "n", "mean", "ci_low", "ci_high",
+                "test", "statistic", "p", "p_corrected", "stars"]
+TEST_NAMES = {"t": "t-test vs alpha=0, Bonferroni", "ranksum": "Wilcoxon rank-sum vs alpha=0, Bonferroni"}
+
+
+def stats_options(params: dict) -> dict:
+    """The statistics keyword arguments shared by every figure (from the config's `stats`)."""
+    return {"ci": params.get("ci", 0.95), "n_bootstrap": params.get("n_bootstrap", 10000),
+            "seed": params.get("bootstrap_seed", 0), "equal_var": params.get("equal_var", True)}
+
+
+def select_sign(runs: pd.DataFrame, sign: str) -> pd.DataFrame:
+    """sign: "penalize" (alpha <= 0), "promote" (alpha >= 0) or "all"."""
+    keep = {"penalize": runs["alpha"] <= 0, "promote": runs["alpha"] >= 0, "all": runs["alpha"] == runs["alpha"]}[sign]
+    return runs[keep]
+
+
+def versus_control(runs: pd.DataFrame, value: str, panel: str, star_levels, opts: dict, test: str = "t",
+                   quantity: str | None = None) -> pd.DataFrame:
+    """Mean and CI of ``value`` per alpha, with a test of each alpha against alpha = 0."""
+    if 0 not in set(runs["alpha"]):
+        raise ValueError(f"no alpha = 0 runs: {panel} compares against the alpha = 0 baseline")
+    out = compare_to_control(runs, value, test=test, **opts)
+    out["stars"] = [stars(p, star_levels) if pd.notna(p) else "" for p in out["p_corrected"]]
+    out["test"] = [TEST_NAMES[test] if a != 0 else "control" for a in out["alpha"]]
+    return _long(out, panel, runs, quantity or value)
+
+
+def per_alpha(runs: pd.DataFrame, value: str, panel: str, opts: dict, by=("alpha",), quantity=None) -> pd.DataFrame:
+    """Mean and bootstrapped CI of ``value`` per group (no test)."""
+    rows = []
+    for key, sub in runs.groupby(list(by), sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        vals = sub[value].dropna().to_numpy(float)
+        low, high = bootstrap_ci(vals, opts["ci"], opts["n_bootstrap"], opts["seed"])
+        rows.append({**dict(zip(by, key)), "n": len(vals), "mean": vals.mean() if len(vals) else np.nan,
+                     "ci_low": low, "ci_high": high})
+    return _long(pd.DataFrame(rows), panel, runs, quantity or value)
+
+
+def signs(runs: pd.DataFrame, value: str, panel: str, star_levels, opts: dict) -> pd.DataFrame:
+    """alpha < 0 vs alpha > 0 at equal |alpha| (Wilcoxon rank-sum, Bonferroni): two rows per |alpha|."""
+    out = compare_signs(runs, value, opts["ci"], opts["n_bootstrap"], opts["seed"])
+    rows = []
+    for _, r in out.iterrows():
+        for side, sgn in (("negative", -1), ("positive", 1)):
+            rows.append({"alpha": sgn * r["abs_alpha"], "n": r[f"{side}_n"], "mean": r[f"{side}_mean"],
+                         "ci_low": r[f"{side}_ci_low"], "ci_high": r[f"{side}_ci_high"],
+                         "test": "Wilcoxon rank-sum alpha<0 vs alpha>0 at equal |alpha|, Bonferroni",
+                         "statistic": r["statistic"], "p": r["p"], "p_corrected": r["p_corrected"],
+                         "stars": stars(r["p_corrected"], star_levels) if pd.notna(r["p_corrected"]) else ""})
+    return _long(pd.DataFrame(rows), panel, runs, value)
+
+
+def _long(df: pd.DataFrame, panel: str, runs: pd.DataFrame, quantity: str) -> pd.DataFrame:
+    df = df.copy()
+    df["panel"] = panel
+    df["quantity"] = quantity
+    if "experiment" not in df:
+        exps = runs["experiment"].unique() if "experiment" in runs else [""]
+        df["experiment"] = ",".join(map(str, exps))
+    for col in STAT_COLUMNS:
+        if col not in df:
+            df[col] = "" if col in ("test", "stars") else np.nan
+    return df[STAT_COLUMNS]
+
+
+def rows(stats: pd.DataFrame, panel: str) -> pd.DataFrame:
+    return stats[stats["panel"] == panel]
+
+
+# ---------------------------------------------------------------- drawing
+
+
+def violins(ax, runs: pd.DataFrame, value: str, stats: pd.DataFrame, colors: dict, ylabel: str) -> None:
+    """One violin (with an inner box plot) per alpha, stars above from ``stats``."""
+    order = sorted(runs["alpha"].unique())
+    labels = [alpha_label(a) for a in order]
+    data = runs.assign(alpha_label=runs["alpha"].map(alpha_label))
+    sns.violinplot(data=data, x="alpha_label", y=value, hue="alpha_label", order=labels, hue_order=labels,
+                   palette={alpha_label(a): colors[a] for a in order}, inner="box", cut=0, legend=False, ax=ax)
+    _stars_above(ax, range(len(order)), order, stats, runs[value])
+    ax.set_xlabel("regularization scale α")
+    ax.set_ylabel(ylabel)
+
+
+def _stars_above(ax, xs, alphas, stats, values) -> None:
+    top, span = values.max(), max(1e-3, values.max() - values.min())
+    marks = dict(zip(stats["alpha"], stats["stars"].fillna("")))
+    for x, a in zip(xs, alphas):
+        if marks.get(a):
+            ax.text(x, top + 0.04 * span, marks[a], ha="center", va="bottom", fontsize=11)
+    ax.set_ylim(top=top + 0.12 * span)
+
+
+def alpha_points(ax, stats: pd.DataFrame, colors: dict, ylabel: str, show_stars: bool = False) -> None:
+    """Mean with CI error bars per alpha, alphas as ordered categories."""
+    stats = stats.sort_values("alpha")
+    for i, r in enumerate(stats.itertuples()):
+        ax.errorbar(i, r.mean, yerr=[[r.mean - r.ci_low], [r.ci_high - r.mean]], fmt="o", color=colors[r.alpha],
+                    capsize=3)
+        if show_stars and r.stars:
+            ax.annotate(r.stars, (i, r.ci_high), textcoords="offset points", xytext=(0, 3), ha="center")
+    ax.set_xticks(range(len(stats)), [alpha_label(a) for a in stats["alpha"]])
+    ax.set_xlabel("regularization scale α")
+    ax.set_ylabel(ylabel)
+
+
+def layer_lines(ax, stats: pd.DataFrame, colors: dict, ylabel: str) -> None:
+    """Per-layer mean with a CI band, one line per alpha (layers numbered from 1)."""
+    for alpha, sub in stats.groupby("alpha", sort=True):
+        sub = sub.sort_values("layer_index")
+        x = sub["layer_index"].to_numpy() + 1
+        ax.plot(x, sub["mean"], "-o", ms=3, color=colors[alpha], label=f"α={alpha_label(alpha)}")
+        ax.fill_between(x, sub["ci_low"], sub["ci_high"], color=colors[alpha], alpha=0.2, lw=0)
+    ax.set_xlabel("layer")
+    ax.set_ylabel(ylabel)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=7, ncol=2, frameon=False)
+
+
+def scatter_ci(ax, xstats: pd.DataFrame, ystats: pd.DataFrame, colors: dict, xlabel: str, ylabel: str) -> None:
+    """y against x per alpha, with CIs in both directions; stars (from ystats) in the legend."""
+    merged = xstats.merge(ystats, on="alpha", suffixes=("_x", "_y"))
+    for r in merged.itertuples():
+        ax.errorbar(r.mean_x, r.mean_y, xerr=[[r.mean_x - r.ci_low_x], [r.ci_high_x - r.mean_x]],
+                    yerr=[[r.mean_y - r.ci_low_y], [r.ci_high_y - r.mean_y]], fmt="o", color=colors[r.alpha],
+                    capsize=2, label=f"α={alpha_label(r.alpha)}{' ' + r.stars_y if r.stars_y else ''}")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=7, ncol=2, frameon=False)
+
+
+def sign_lines(ax, stats: pd.DataFrame, ylabel: str, star_from: str = "pair") -> None:
+    """Value against |alpha| for alpha < 0 (blue) and alpha > 0 (red), CIs as error bars.
+
+    star_from: "pair" puts a row's stars between the two signs (sign comparison), "own" above each point.
+    """
+    mags = sorted({abs(a) for a in stats["alpha"] if a != 0})
+    xs = {m: i for i, m in enumerate(mags)}
+    palette = alpha_colors([-max(mags), max(mags)]) if mags else {}
+    for sgn, name in ((-1, "α < 0"), (1, "α > 0")):
+        sub = stats[np.sign(stats["alpha"]) == sgn].sort_values("alpha", key=abs)
+        if sub.empty:
+            continue
+        x = [xs[abs(a)] for a in sub["alpha"]]
+        color = palette[sgn * max(mags)]
+        ax.errorbar(x, sub["mean"], yerr=[sub["mean"] - sub["ci_low"], sub["ci_high"] - sub["mean"]], fmt="-o",
+                    color=color, capsize=3, label=name)
+        if star_from == "own":
+            for xi, r in zip(x, sub.itertuples()):
+                if r.stars:
+                    ax.annotate(r.stars, (xi, r.ci_high), textcoords="offset points", xytext=(0, 3), ha="center",
+                                color=color)
+    if star_from == "pair":
+        hi = stats["ci_high"].max()
+        for m in mags:
+            mark = stats.loc[(stats["alpha"] == m) | (stats["alpha"] == -m), "stars"].fillna("")
+            if len(mark) and mark.iloc[0]:
+                ax.text(xs[m], hi, mark.iloc[0], ha="center", va="bottom")
+    ax.set_xticks(range(len(mags)), [alpha_label(m) for m in mags])
+    ax.set_xlabel("regularization scale magnitude |α|")
+    ax.set_ylabel(ylabel)
+    ax.legend(frameon=False)

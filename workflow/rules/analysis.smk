@@ -1,0 +1,68 @@
+# Stage 3: per-run analysis (activation dump, unit metrics) and PWCCA between runs.
+
+
+rule dump_activations:
+    input:
+        model=f"{RUN}/model.pt",
+        data=dataset_file,
+        code=DUMP_CODE,
+    output:
+        f"{RUN}/activations.npz",
+    log:
+        f"{LOGS}/dump_activations/{{experiment}}/alpha_{{alpha}}/seed_{{seed}}.log",
+    conda:
+        ENV
+    params:
+        dtype=ANALYSIS["activation_dtype"],
+    shell:
+        "python -m selectivity dump-activations --model {input.model} --data {input.data} "
+        "--out {output} --dtype {params.dtype} > {log} 2>&1"
+
+
+rule unit_metrics:
+    input:
+        acts=f"{RUN}/activations.npz",
+        code=METRICS_CODE,
+    output:
+        f"{RUN}/units.csv",
+    log:
+        f"{LOGS}/unit_metrics/{{experiment}}/alpha_{{alpha}}/seed_{{seed}}.log",
+    conda:
+        ENV
+    params:
+        precision=(
+            f"--precision-n {ANALYSIS['precision_n']}"
+            if ANALYSIS["precision_n"]
+            else ""
+        ),
+        eps=lambda wc: experiment(wc.experiment)["training"]["selectivity_eps"],
+    shell:
+        "python -m selectivity unit-metrics --acts {input.acts} --out {output} "
+        "{params.precision} --eps {params.eps} > {log} 2>&1"
+
+
+rule pwcca:
+    input:
+        acts=lambda wc: alpha_files(
+            wc.experiment, parse_alpha(wc.alpha), "activations.npz"
+        ),
+        baseline=lambda wc: (
+            alpha_files(wc.experiment, 0.0, "activations.npz")
+            if parse_alpha(wc.alpha) != 0
+            else []
+        ),
+        code=PWCCA_CODE,
+    output:
+        f"{RESULTS}/{{experiment}}/pwcca/alpha_{{alpha}}.csv",
+    log:
+        f"{LOGS}/pwcca/{{experiment}}/alpha_{{alpha}}.log",
+    conda:
+        ENV
+    threads: ANALYSIS["pwcca_threads"]
+    params:
+        epsilon=ANALYSIS["pwcca_epsilon"],
+    shell:
+        "python -m selectivity pwcca --alpha={wildcards.alpha} --experiment {wildcards.experiment} "
+        "--acts {input.acts} "
+        "--baseline-acts {input.baseline} --out {output} --epsilon {params.epsilon} "
+        "--threads {threads} > {log} 2>&1"
