@@ -108,3 +108,12 @@ def test_prepared_sides_are_reusable_and_input_checked(acts):
         assert pwcca_prepared(p, prepare(o)) == pytest.approx(pwcca_distance(acts, o), abs=1e-12)
     with pytest.raises(ValueError, match="neurons < datapoints"):
         prepare(rng.normal(size=(50, 40)))
+
+
+def test_fast_weights_equal_the_explicit_qr():
+    from selectivity.cca import _weights_cholesky, _weights_qr
+
+    rng = np.random.default_rng(6)
+    p = prepare(np.maximum(rng.normal(size=(20, 500)), 0) + 0.1)
+    coef, _ = np.linalg.qr(rng.normal(size=(20, 20)))
+    assert _weights_cholesky(p, coef) == pytest.approx(_weights_qr(p, coef), abs=1e-12)

@@ -51,8 +51,8 @@ def test_defaults_are_filled_everywhere():
         (lambda c: c["experiments"]["resnet20"].update(alphas="x"), "experiments.resnet20.alphas"),
         (lambda c: c["experiments"]["resnet20"]["training"].update(epoch=3), "experiments.resnet20.training"),
         (lambda c: c["experiments"]["resnet20"].update(dataset="mnist"), "experiments.resnet20.dataset"),
-        (lambda c: c["figures"]["fig2"].update(experiment="nope"), "figures.fig2.experiment"),
-        (lambda c: c["experiments"]["resnet20"].update(alphas=[-1, 1]), "figures.fig2.experiment"),
+        (lambda c: c["figures"]["fig2"].update(experiments=["vgg16"]), "figures.fig2: give exactly one"),
+        (lambda c: c["experiments"]["resnet20"].update(alphas=[-1, 1]), "figures.fig2: experiment 'resnet20' needs alpha 0"),
         (lambda c: c["experiments"]["resnet20"]["training"].update(lr_milestones=[150, 100]), "lr_milestones"),
     ],
 )
@@ -96,3 +96,14 @@ def test_layout():
     assert select_alphas(alphas, "penalize") == [-1, -0.5, 0]
     assert select_alphas(alphas, "promote") == [0, 0.5, 1]
     assert select_alphas(alphas, "all") == alphas
+
+
+def test_figures_of_missing_experiments_are_skipped():
+    from selectivity.config import enabled_figures, figure_params
+
+    c = validate_config(load("config.yaml"), SCHEMA)
+    assert len(enabled_figures(c)) == 17
+    del c["experiments"]["vgg16"]
+    enabled = enabled_figures(c)
+    assert "figA3" not in enabled and "figA12" not in enabled and "fig2" in enabled and len(enabled) == 11
+    assert figure_params(c, "fig3")["example_alpha"] == -10 and figure_params(c, "fig3")["n_bootstrap"] == 10000

@@ -81,18 +81,29 @@ def prepare(acts: np.ndarray, epsilon: float = DEFAULT_EPSILON) -> Prepared:
 
 def _weights(p: Prepared, coef: np.ndarray) -> np.ndarray:
     """Projection weights of one side: coef [k, k] rows are its CCA directions (whitened space)."""
-    # directions D = coef @ centered + mean 1^T; D D^T and D X^T need only per-run quantities
-    # because centered @ 1 = 0:  D D^T = coef G coef^T + m mu mu^T,  D X^T = coef G + m mu mu^T.
-    mu = p.mean[:, None]
-    cross = coef @ p.gram + p.m * mu @ mu.T  # [k, k] = D X^T
-    dd = cross @ coef.T  # = D D^T
     try:
-        r = np.linalg.cholesky(dd).T  # D^T = Q R with R upper-triangular, positive diagonal
-        proj = np.linalg.solve(r.T, cross)  # Q^T X^T = R^-T D X^T
+        return _weights_cholesky(p, coef)
     except np.linalg.LinAlgError:  # near-collinear directions: explicit QR, as the reference
-        q, _ = np.linalg.qr((coef @ p.centered + mu).T)
-        proj = q.T @ (p.centered + mu).T
-    w = np.abs(proj).sum(axis=1)
+        return _weights_qr(p, coef)
+
+
+def _weights_cholesky(p: Prepared, coef: np.ndarray) -> np.ndarray:
+    """Directions D = coef @ centered + mean 1^T. Because centered @ 1 = 0, D D^T = coef G coef^T +
+    m mu mu^T and D X^T = coef G + m mu mu^T (X: raw activations, G: the Gram matrix), so the QR of
+    D^T (Q = D^T R^-1, R from the Cholesky factor of D D^T) and Q^T X^T need only k x k algebra."""
+    mu = p.mean[:, None]
+    mmu = p.m * mu @ mu.T
+    cross = coef @ p.gram + mmu  # D X^T
+    r = np.linalg.cholesky(coef @ p.gram @ coef.T + mmu).T  # D^T = Q R
+    w = np.abs(np.linalg.solve(r.T, cross)).sum(axis=1)  # |Q^T X^T| summed over neurons
+    return w / w.sum()
+
+
+def _weights_qr(p: Prepared, coef: np.ndarray) -> np.ndarray:
+    """The same weights with an explicit QR of the [m, k] directions (the reference's way)."""
+    mu = p.mean[:, None]
+    q, _ = np.linalg.qr((coef @ p.centered + mu).T)
+    w = np.abs(q.T @ (p.centered + mu).T).sum(axis=1)
     return w / w.sum()
 
 

@@ -1,0 +1,100 @@
+"""Benchmark of the PWCCA stage: the per-run precomputation in ``selectivity.cca`` against the
+reference algorithm (google/svcca's steps, recomputed from scratch for every pair), on synthetic
+ReLU activations with ResNet20's unit-layer widths.
+
+    python benchmarks/pwcca_stage.py                 # paper scale: 10,000 test images, 20 + 20 seeds
+    python benchmarks/pwcca_stage.py --images 2000 --seeds 5     # quick
+
+It times one PWCCA job (one alpha: C(n,2) within pairs + n*n pairs against alpha = 0, all 19
+layers) with this project's implementation, times the reference algorithm on a sample of pairs,
+and prints the time per layer-pair of each and their ratio (same process, same machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from selectivity.cca import prepare, pwcca_prepared  # noqa: E402
+
+RESNET20_WIDTHS = [16] * 7 + [32] * 6 + [64] * 6
+
+
+def reference(acts1, acts2, epsilon=1e-10):
+    """The reference steps for one pair (np.cov of both, rescale, pinv, eigh square roots, SVD,
+    directions, QR, weights), as google/svcca computes them."""
+    numx = acts1.shape[0]
+    cov = np.cov(acts1, acts2)
+    sxx, sxy, syy = cov[:numx, :numx], cov[:numx, numx:], cov[numx:, numx:]
+    xmax, ymax = np.max(np.abs(sxx)), np.max(np.abs(syy))
+    sxx, syy, sxy = sxx / xmax, syy / ymax, sxy / np.sqrt(xmax * ymax)
+    xi, yi = np.abs(np.diag(sxx)) >= epsilon, np.abs(np.diag(syy)) >= epsilon
+    sxx, sxy, syy = sxx[xi][:, xi] + epsilon * np.eye(xi.sum()), sxy[xi][:, yi], syy[yi][:, yi] + epsilon * np.eye(yi.sum())
+
+    def sqrtm(a):
+        w, v = np.linalg.eigh(a)
+        return v @ np.diag(np.sqrt(np.clip(w, 0, None))) @ v.T
+
+    u, s, v = np.linalg.svd(sqrtm(np.linalg.pinv(sxx)) @ sxy @ sqrtm(np.linalg.pinv(syy)))
+    m1 = acts1[xi].mean(1, keepdims=True)
+    dirns = u.T @ (acts1[xi] - m1) + m1
+    p, _ = np.linalg.qr(dirns.T)
+    w = np.abs(p.T @ acts1[xi].T).sum(1)
+    return 1 - np.sum(w / w.sum() * np.abs(s))
+
+
+def fake_runs(n_runs, n_images, widths, seed):
+    rng = np.random.default_rng(seed)
+    latent = rng.normal(size=(32, n_images))
+    return [[np.maximum(rng.normal(size=(w, 32)) @ latent + rng.normal(size=(w, n_images)), 0) for w in widths]
+            for _ in range(n_runs)]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--images", type=int, default=10000)
+    ap.add_argument("--seeds", type=int, default=20)
+    ap.add_argument("--reference-pairs", type=int, default=30, help="pairs per layer timed with the reference")
+    args = ap.parse_args()
+    alpha_runs = fake_runs(args.seeds, args.images, RESNET20_WIDTHS, 1)
+    base_runs = fake_runs(args.seeds, args.images, RESNET20_WIDTHS, 2)
+    n_pairs = args.seeds * (args.seeds - 1) // 2 + args.seeds ** 2
+    layer_pairs = n_pairs * len(RESNET20_WIDTHS)
+
+    t0 = time.perf_counter()
+    total = 0.0
+    for layer in range(len(RESNET20_WIDTHS)):
+        prep_a = [prepare(run[layer]) for run in alpha_runs]
+        prep_b = [prepare(run[layer]) for run in base_runs]
+        for i in range(args.seeds):
+            for j in range(i + 1, args.seeds):
+                total += pwcca_prepared(prep_a[i], prep_a[j])
+            for j in range(args.seeds):
+                total += pwcca_prepared(prep_a[i], prep_b[j])
+    ours = time.perf_counter() - t0
+
+    pairs = [(layer, k % args.seeds, (k * 7 + 3) % args.seeds)
+             for layer in range(len(RESNET20_WIDTHS)) for k in range(args.reference_pairs)]
+    t0 = time.perf_counter()
+    ref = [reference(alpha_runs[i][layer], base_runs[j][layer]) for layer, i, j in pairs]
+    ref_per_pair = (time.perf_counter() - t0) / len(pairs)
+    sampled = len(pairs)
+    max_diff = max(abs(r - pwcca_prepared(prepare(alpha_runs[i][layer]), prepare(base_runs[j][layer])))
+                   for r, (layer, i, j) in zip(ref, pairs))
+
+    print(f"one PWCCA job (one alpha): {args.seeds} + {args.seeds} runs x {len(RESNET20_WIDTHS)} layers, "
+          f"{args.images} images, {layer_pairs} layer-pairs")
+    print(f"  selectivity.cca (prepared per run): {ours:8.2f} s  ({ours / layer_pairs * 1e3:.2f} ms per layer-pair)")
+    print(f"  reference algorithm, per pair     : {ref_per_pair * layer_pairs:8.2f} s  "
+          f"({ref_per_pair * 1e3:.2f} ms per layer-pair, from {sampled} sampled pairs)")
+    print(f"  speed-up: {ref_per_pair * layer_pairs / ours:.1f}x; max |difference| on sampled pairs: {max_diff:.2e}")
+
+
+if __name__ == "__main__":
+    main()
