@@ -19,34 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
 
+from pwcca_reference import reference_pwcca as reference  # noqa: E402
 from selectivity.cca import prepare, pwcca_prepared  # noqa: E402
 
 RESNET20_WIDTHS = [16] * 7 + [32] * 6 + [64] * 6
-
-
-def reference(acts1, acts2, epsilon=1e-10):
-    """The reference steps for one pair (np.cov of both, rescale, pinv, eigh square roots, SVD,
-    directions, QR, weights), as google/svcca computes them."""
-    numx = acts1.shape[0]
-    cov = np.cov(acts1, acts2)
-    sxx, sxy, syy = cov[:numx, :numx], cov[:numx, numx:], cov[numx:, numx:]
-    xmax, ymax = np.max(np.abs(sxx)), np.max(np.abs(syy))
-    sxx, syy, sxy = sxx / xmax, syy / ymax, sxy / np.sqrt(xmax * ymax)
-    xi, yi = np.abs(np.diag(sxx)) >= epsilon, np.abs(np.diag(syy)) >= epsilon
-    sxx, sxy, syy = sxx[xi][:, xi] + epsilon * np.eye(xi.sum()), sxy[xi][:, yi], syy[yi][:, yi] + epsilon * np.eye(yi.sum())
-
-    def sqrtm(a):
-        w, v = np.linalg.eigh(a)
-        return v @ np.diag(np.sqrt(np.clip(w, 0, None))) @ v.T
-
-    u, s, v = np.linalg.svd(sqrtm(np.linalg.pinv(sxx)) @ sxy @ sqrtm(np.linalg.pinv(syy)))
-    m1 = acts1[xi].mean(1, keepdims=True)
-    dirns = u.T @ (acts1[xi] - m1) + m1
-    p, _ = np.linalg.qr(dirns.T)
-    w = np.abs(p.T @ acts1[xi].T).sum(1)
-    return 1 - np.sum(w / w.sum() * np.abs(s))
 
 
 def fake_runs(n_runs, n_images, widths, seed):

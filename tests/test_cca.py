@@ -4,35 +4,8 @@ reference algorithm (google/svcca pwcca.compute_pwcca, second-branch bug fixed).
 import numpy as np
 import pytest
 
+from pwcca_reference import reference_pwcca
 from selectivity.cca import prepare, pwcca_distance, pwcca_prepared
-
-
-def reference_pwcca(acts1, acts2, epsilon=1e-10):
-    """Step by step as the reference code does it (np.cov, rescale, pinv, eigh sqrt, svd, QR)."""
-    numx = acts1.shape[0]
-    cov = np.cov(acts1, acts2)
-    sxx, sxy, syy = cov[:numx, :numx], cov[:numx, numx:], cov[numx:, numx:]
-    xmax, ymax = np.max(np.abs(sxx)), np.max(np.abs(syy))
-    sxx, syy, sxy = sxx / xmax, syy / ymax, sxy / np.sqrt(xmax * ymax)
-    xi, yi = np.abs(np.diag(sxx)) >= epsilon, np.abs(np.diag(syy)) >= epsilon
-    sxx, sxy, syy = sxx[xi][:, xi], sxy[xi][:, yi], syy[yi][:, yi]
-    sxx = sxx + epsilon * np.eye(len(sxx))
-    syy = syy + epsilon * np.eye(len(syy))
-
-    def sqrtm(a):
-        w, v = np.linalg.eigh(a)
-        return v @ np.diag(np.sqrt(np.clip(w, 0, None))) @ v.T
-
-    u, s, v = np.linalg.svd(sqrtm(np.linalg.pinv(sxx)) @ sxy @ sqrtm(np.linalg.pinv(syy)))
-    m1, m2 = acts1[xi].mean(1, keepdims=True), acts2[yi].mean(1, keepdims=True)
-    if xi.sum() <= yi.sum():
-        dirns, acts, idx = u.T @ (acts1[xi] - m1) + m1, acts1, xi
-    else:
-        dirns, acts, idx = v @ (acts2[yi] - m2) + m2, acts2, yi
-    p, _ = np.linalg.qr(dirns.T)
-    w = np.abs(p.T @ acts[idx].T).sum(1)
-    w = w / w.sum()
-    return 1 - np.sum(w * np.abs(s))
 
 
 def orthogonal_signals(n, m, seed=0):
@@ -117,3 +90,14 @@ def test_fast_weights_equal_the_explicit_qr():
     p = prepare(np.maximum(rng.normal(size=(20, 500)), 0) + 0.1)
     coef, _ = np.linalg.qr(rng.normal(size=(20, 20)))
     assert _weights_cholesky(p, coef) == pytest.approx(_weights_qr(p, coef), abs=1e-12)
+
+
+def test_benchmark_script_runs():
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks/pwcca_stage.py"), "--images", "300", "--seeds", "2",
+                          "--reference-pairs", "1"], capture_output=True, text=True, check=True).stdout
+    assert "speed-up" in out and "max |difference| on sampled pairs" in out

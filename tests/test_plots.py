@@ -96,6 +96,8 @@ def test_fig3_ratio_and_paired_test(tmp_path):
     assert ratio.loc[-10.0, "mean"] == pytest.approx(0.3 / 0.1, rel=0.1)  # (0.1 + 0.2) / 0.1
     assert ratio.loc[-10.0, "p"] < 1e-3 and ratio.loc[-10.0, "mean"] > ratio.loc[-1.0, "mean"]
     assert set(stats[stats.panel == "a"]["quantity"]) == {"pwcca_distance_within", "pwcca_distance_baseline"}
+    per_layer = stats[(stats.quantity == "cca_distance_ratio_layer") & (stats.alpha == -10.0)]
+    assert len(per_layer) == 4 and per_layer["mean"].mean() == pytest.approx(ratio.loc[-10.0, "mean"])
 
 
 def test_figure_without_baseline_is_an_error(tmp_path):

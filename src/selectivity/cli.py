@@ -123,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="activations .npz")
     s.add_argument("--batch-size", type=int, default=1000)
     s.add_argument("--dtype", default="float32", choices=["float32", "float16"])
-    s.add_argument("--device", default="cpu")
+    s.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
     s.set_defaults(func=_dump_activations)
 
     s = sub.add_parser("unit-metrics", help="per-unit SI, dead units, precision of one run (CSV)")

@@ -14,9 +14,10 @@ rule dump_activations:
         ENV
     params:
         dtype=ANALYSIS["activation_dtype"],
+        device=ANALYSIS["device"],
     shell:
         "python -m selectivity dump-activations --model {input.model} --data {input.data} "
-        "--out {output} --dtype {params.dtype} > {log} 2>&1"
+        "--out {output} --dtype {params.dtype} --device {params.device} > {log} 2>&1"
 
 
 rule unit_metrics:

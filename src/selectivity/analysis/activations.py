@@ -26,7 +26,12 @@ class Activations:
 
 def dump_activations(model_path: str | Path, data_path: str | Path, out: str | Path, batch_size: int = 1000,
                      dtype: str = "float32", device: str = "cpu") -> Activations:
-    """Run the best-validation model over the test set and write its unit activations to ``out``."""
+    """Run the best-validation model over the test set and write its unit activations to ``out``.
+
+    device: "cpu", "cuda", "cuda:N" or "auto" (CUDA when available)."""
+    from ..train import resolve_device
+
+    device = resolve_device(device)
     model, info = load_model(model_path, device)
     data = load_prepared(data_path)
     mean = torch.tensor(data.mean, device=device)

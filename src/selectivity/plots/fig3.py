@@ -42,6 +42,9 @@ def make(inputs, out_pdf, out_csv, example_alpha: float = -10.0, **params):
     for a in alphas:
         m = means.loc[a]
         ratio = (m["baseline"] / m["within"]).to_numpy()
+        rows += [{"panel": "b", "experiment": experiment, "quantity": "cca_distance_ratio_layer", "alpha": a,
+                  "layer_index": layer, "n": 1, "mean": r, "ci_low": r, "ci_high": r, "test": "", "stars": ""}
+                 for layer, r in zip(m.index, ratio)]
         low, high = bootstrap_ci(ratio, opts["ci"], opts["n_bootstrap"], opts["seed"])
         t, p = paired_t(m["baseline"], m["within"])
         rows.append({"panel": "b", "experiment": experiment, "quantity": "cca_distance_ratio", "alpha": a,
@@ -64,7 +67,7 @@ def make(inputs, out_pdf, out_csv, example_alpha: float = -10.0, **params):
     ax.legend(frameon=False)
     ax = axes[1]
     colors = alpha_colors(alphas)
-    for i, r in enumerate(ratios.itertuples()):
+    for i, r in enumerate(ratios[ratios["quantity"] == "cca_distance_ratio"].itertuples()):
         ax.errorbar(i, r.mean, yerr=[[r.mean - r.ci_low], [r.ci_high - r.mean]], fmt="o", color=colors[r.alpha],
                     capsize=3, mec="purple" if r.alpha == example_alpha else colors[r.alpha], mew=2)
         if r.stars:
