@@ -18,13 +18,15 @@ $(BIN)/snakemake: pyproject.toml constraints.txt
 
 setup: $(BIN)/snakemake
 
-# Debian packages: Fashion-MNIST's IDX files (used by its loader test). Needs root and apt-get;
-# elsewhere it is skipped and that one test reports itself as skipped.
+# Debian packages: Fashion-MNIST's IDX files (its loader test) and a SLURM cluster with accounting
+# (slurm-wlm, slurmdbd, munge, mariadb-server: the SLURM test starts one on localhost). Needs root
+# and apt-get; elsewhere it is skipped and those tests report themselves as skipped.
+DEBIAN_PACKAGES := dataset-fashion-mnist slurm-wlm slurmdbd munge mariadb-server
 system-deps:
-	@if [ -d /usr/share/datasets/fashion-mnist ]; then :; \
+	@if [ -d /usr/share/datasets/fashion-mnist ] && command -v slurmdbd >/dev/null && command -v mariadbd >/dev/null; then :; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null; \
-	else echo "note: not root or no apt-get: dataset-fashion-mnist not installed (its test will be skipped)"; fi
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
+	else echo "note: not root or no apt-get: $(DEBIAN_PACKAGES) not installed (their tests will be skipped)"; fi
 
 demo: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" snakemake --profile profiles/demo --cores $(CORES)

@@ -127,3 +127,22 @@ def test_killed_and_restarted_run_ends_with_identical_summary(synthetic_npz, tmp
     pd.testing.assert_frame_equal(log_ref, log_run)
     assert not (run_dir / STATE_FILE).exists()
     assert not list(run_dir.glob(".*.tmp"))
+
+
+def test_sigterm_stops_cleanly_and_the_rerun_resumes(synthetic_npz, tmp_path):
+    cfg = {**TINY, "alpha": 1.0, "epochs": 5, "lr_milestones": [3, 4], "model_options": {"width": 0.5}}
+    ref_dir, run_dir = tmp_path / "ref", tmp_path / "run"
+    run_cli("train", "--data", synthetic_npz, "--out-dir", ref_dir, "--config-json", json.dumps(cfg), "--threads", 1)
+    proc = _train_proc(synthetic_npz, run_dir, cfg)
+    for line in proc.stderr:
+        if "epoch 2/5" in line:
+            proc.send_signal(signal.SIGTERM)
+            break
+    rest = proc.stderr.read()
+    assert proc.wait() == 75  # EX_TEMPFAIL: run again
+    assert "stopped (received SIGTERM)" in rest and "run the job again to resume" in rest
+    assert (run_dir / STATE_FILE).exists() and not (run_dir / "summary.json").exists()
+    out = run_cli("train", "--data", synthetic_npz, "--out-dir", run_dir, "--config-json", json.dumps(cfg),
+                  "--threads", 1)
+    assert "resuming after epoch" in out.stderr
+    assert json.loads((run_dir / "summary.json").read_text()) == json.loads((ref_dir / "summary.json").read_text())

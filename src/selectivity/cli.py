@@ -161,11 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from .config import ConfigError
-    from .errors import DatasetError, NonFiniteLossError
+    from .errors import DatasetError, NonFiniteLossError, Preempted
 
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
+    except Preempted as e:
+        print(f"selectivity {args.command}: {e}", file=sys.stderr)
+        return Preempted.exit_code
     except (DatasetError, ConfigError, NonFiniteLossError, FileNotFoundError, ValueError, ModuleNotFoundError) as e:
         print(f"selectivity {args.command}: error: {e}", file=sys.stderr)
         return 1

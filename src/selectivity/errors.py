@@ -9,3 +9,10 @@ class DatasetError(RuntimeError):
 
 class NonFiniteLossError(RuntimeError):
     """The training loss became NaN or infinite; the message names the run and the epoch."""
+
+
+class Preempted(RuntimeError):
+    """SIGTERM or SIGUSR1 (SLURM preemption, time limit, scancel) arrived during training. The state
+    of the last complete epoch is on disk; starting the run again resumes from it."""
+
+    exit_code = 75  # EX_TEMPFAIL: try again

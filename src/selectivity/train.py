@@ -13,9 +13,11 @@ same summary as an uninterrupted run (on CPU). The state is deleted once the out
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
+import signal
 import sys
 import time
 from pathlib import Path
@@ -25,7 +27,7 @@ import torch
 import torch.nn.functional as F
 
 from .checkpoint import load_state, save_model
-from .errors import NonFiniteLossError
+from .errors import NonFiniteLossError, Preempted
 from .data import AUGMENT_DEFAULTS, PreparedData
 from .data.augment import epoch_generator, normalize, train_batches
 from .io import torch_save, write_json, write_text
@@ -68,6 +70,27 @@ def accuracy(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor,
         correct += (model(transform(images[s : s + batch_size])).argmax(1) == labels[s : s + batch_size]).sum()
     model.train(was_training)
     return correct.item() / max(1, images.shape[0])
+
+
+@contextlib.contextmanager
+def preemption_signals(signals=(signal.SIGTERM, signal.SIGUSR1)):
+    """Turn SIGTERM / SIGUSR1 (what SLURM sends on preemption, time limit or scancel) into a
+    ``Preempted`` exception, so the run stops with a message and a non-zero exit; the resume state
+    of the last complete epoch is already on disk (at most one epoch of work is lost)."""
+
+    def handler(signum, frame):
+        raise Preempted(f"received {signal.Signals(signum).name}")
+
+    try:
+        previous = {s: signal.signal(s, handler) for s in signals}
+    except ValueError:  # not the main thread: leave signal handling alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
 
 
 def _format_eta(seconds: float) -> str:
@@ -124,52 +147,59 @@ def train_run(
 
     regularize = cfg.alpha != 0.0
     started = time.perf_counter()
-    for epoch in range(start_epoch, cfg.epochs):
-        t0 = time.perf_counter()
-        lr = optimizer.param_groups[0]["lr"]
-        model.train()
-        sums = torch.zeros(5, dtype=torch.float64, device=device)  # loss, ce, si, correct, n (sample-weighted)
-        gen = epoch_generator(cfg.seed, epoch)
-        with UnitRecorder(model, detach=not regularize) as rec:
-            for x, y in train_batches(train_x, train_y, cfg.batch_size, gen, mean, std, **augment):
-                if cfg.drop_last and x.shape[0] < cfg.batch_size:
-                    continue
-                logits = model(x)
-                ce = F.cross_entropy(logits, y)
-                si = mean_selectivity(rec.activations, y, data.num_classes, cfg.selectivity_eps)
-                loss = ce - cfg.alpha * si if regularize else ce
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                n = x.shape[0]
-                sums += torch.stack([loss.detach() * n, ce.detach() * n, si.detach() * n,
-                                     (logits.detach().argmax(1) == y).sum(), torch.tensor(n, device=device)]).double()
-        scheduler.step()
-        loss_sum, ce_sum, si_sum, correct, n = sums.tolist()
-        if not math.isfinite(loss_sum):
-            raise NonFiniteLossError(
-                f"{tag} non-finite loss ({loss_sum}) in epoch {epoch + 1} of experiment {cfg.experiment}: "
-                f"dataset={cfg.dataset}, model={cfg.model}, alpha={cfg.alpha:g}, seed={cfg.seed}. "
-                f"Lower the learning rate or |alpha|; the state of epoch {epoch} is kept in {state_path}."
-            )
-        val_acc = accuracy(model, val_x, val_y, transform, cfg.eval_batch_size)
-        if val_acc > best["val_accuracy"]:
-            best = {"epoch": epoch + 1, "val_accuracy": val_acc,
-                    "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}}
-        seconds = time.perf_counter() - t0
-        log_rows.append({"epoch": epoch + 1, "lr": lr, "loss": loss_sum / n, "ce": ce_sum / n, "mean_si": si_sum / n,
-                         "train_accuracy": correct / n, "val_accuracy": val_acc, "seconds": seconds})
-        torch_save(state_path, {
-            "config_hash": config_hash, "epoch": epoch + 1, "model": model.state_dict(),
-            "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-            "rng": _rng_state(), "best": best, "log": log_rows,
-        })
-        done = epoch + 1 - start_epoch
-        eta = (time.perf_counter() - started) / done * (cfg.epochs - epoch - 1)
-        r = log_rows[-1]
-        progress(f"{tag} epoch {epoch + 1}/{cfg.epochs} loss {r['loss']:.4f} ce {r['ce']:.4f} "
-                 f"si {r['mean_si']:.4f} train {r['train_accuracy']:.4f} val {val_acc:.4f} lr {lr:.3g} "
-                 f"{seconds:.1f}s eta {_format_eta(eta)}")
+    try:
+        with preemption_signals():
+            for epoch in range(start_epoch, cfg.epochs):
+                t0 = time.perf_counter()
+                lr = optimizer.param_groups[0]["lr"]
+                model.train()
+                sums = torch.zeros(5, dtype=torch.float64, device=device)  # loss, ce, si, correct, n (sample-weighted)
+                gen = epoch_generator(cfg.seed, epoch)
+                with UnitRecorder(model, detach=not regularize) as rec:
+                    for x, y in train_batches(train_x, train_y, cfg.batch_size, gen, mean, std, **augment):
+                        if cfg.drop_last and x.shape[0] < cfg.batch_size:
+                            continue
+                        logits = model(x)
+                        ce = F.cross_entropy(logits, y)
+                        si = mean_selectivity(rec.activations, y, data.num_classes, cfg.selectivity_eps)
+                        loss = ce - cfg.alpha * si if regularize else ce
+                        optimizer.zero_grad(set_to_none=True)
+                        loss.backward()
+                        optimizer.step()
+                        n = x.shape[0]
+                        sums += torch.stack([loss.detach() * n, ce.detach() * n, si.detach() * n,
+                                             (logits.detach().argmax(1) == y).sum(), torch.tensor(n, device=device)]).double()
+                scheduler.step()
+                loss_sum, ce_sum, si_sum, correct, n = sums.tolist()
+                if not math.isfinite(loss_sum):
+                    raise NonFiniteLossError(
+                        f"{tag} non-finite loss ({loss_sum}) in epoch {epoch + 1} of experiment {cfg.experiment}: "
+                        f"dataset={cfg.dataset}, model={cfg.model}, alpha={cfg.alpha:g}, seed={cfg.seed}. "
+                        f"Lower the learning rate or |alpha|; the state of epoch {epoch} is kept in {state_path}."
+                    )
+                val_acc = accuracy(model, val_x, val_y, transform, cfg.eval_batch_size)
+                if val_acc > best["val_accuracy"]:
+                    best = {"epoch": epoch + 1, "val_accuracy": val_acc,
+                            "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}}
+                seconds = time.perf_counter() - t0
+                log_rows.append({"epoch": epoch + 1, "lr": lr, "loss": loss_sum / n, "ce": ce_sum / n, "mean_si": si_sum / n,
+                                 "train_accuracy": correct / n, "val_accuracy": val_acc, "seconds": seconds})
+                torch_save(state_path, {
+                    "config_hash": config_hash, "epoch": epoch + 1, "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                    "rng": _rng_state(), "best": best, "log": log_rows,
+                })
+                done = epoch + 1 - start_epoch
+                eta = (time.perf_counter() - started) / done * (cfg.epochs - epoch - 1)
+                r = log_rows[-1]
+                progress(f"{tag} epoch {epoch + 1}/{cfg.epochs} loss {r['loss']:.4f} ce {r['ce']:.4f} "
+                         f"si {r['mean_si']:.4f} train {r['train_accuracy']:.4f} val {val_acc:.4f} lr {lr:.3g} "
+                         f"{seconds:.1f}s eta {_format_eta(eta)}")
+
+    except Preempted as e:
+        saved = load_state(state_path)
+        raise Preempted(f"{tag} stopped ({e}); the state after epoch {saved['epoch'] if saved else 0} is in "
+                        f"{state_path}: run the job again to resume") from None
 
     if best["state_dict"] is None:
         raise ValueError(f"{tag} no epoch was trained (epochs={cfg.epochs})")

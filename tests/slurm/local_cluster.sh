@@ -44,32 +44,50 @@ stop_pidfile() {
 }
 
 if [ "$cmd" = stop ]; then
-    for p in slurmd slurmctld slurmdbd mysqld munged; do stop_pidfile "$dir/$p.pid"; done
+    for p in slurmd slurmctld slurmdbd munged; do stop_pidfile "$dir/$p.pid"; done
+    if [ -f "$dir/mysql_run_dir" ]; then
+        mysql_run=$(cat "$dir/mysql_run_dir")
+        if [ -f "$dir/database" ]; then
+            mariadb --socket="$mysql_run/mysqld.sock" -e "DROP DATABASE IF EXISTS $(cat "$dir/database")" 2>/dev/null || true
+        fi
+        stop_pidfile "$mysql_run/mysqld.pid"
+        cp "$mysql_run/mysqld.log" "$dir/" 2>/dev/null || true
+        rm -rf "$mysql_run" "$dir/mysql_run_dir"
+    fi
+    if [ -f "$dir/created_links" ]; then xargs rm -f < "$dir/created_links"; rm -f "$dir/created_links"; fi
     exit 0
 fi
 
 [ "$cmd" = start ] || { echo "unknown command $cmd" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "local_cluster: needs root" >&2; exit 3; }
-mkdir -p "$dir"/{slurmctld,slurmd,mysql-run}
+mkdir -p "$dir"/{slurmctld,slurmd}
 chmod 755 "$dir"
+# MariaDB runs as user mysql: its socket and PID file go to a short, traversable folder of their own
+# (the cluster folder may sit under a private temporary directory; socket paths must stay short).
+mysql_run=$(mktemp -d /tmp/selectivity-mysql.XXXXXX)
+echo "$mysql_run" > "$dir/mysql_run_dir"
 
 # munge (authentication)
 mkdir -p /run/munge && chown munge: /run/munge
 [ -f /etc/munge/munge.key ] || { dd if=/dev/urandom bs=1 count=1024 of=/etc/munge/munge.key 2>/dev/null; chown munge: /etc/munge/munge.key; chmod 400 /etc/munge/munge.key; }
 if ! pgrep -x munged >/dev/null; then
-    su -s /bin/sh munge -c "/usr/sbin/munged --pid-file=/run/munge/munged.pid"
+    su -s /bin/sh munge -c "/usr/sbin/munged --force --pid-file=/run/munge/munged.pid"
     cp /run/munge/munged.pid "$dir/munged.pid"
 fi
 wait_for 10 munge munge -n
 
 # MariaDB (accounting storage)
-chown mysql: "$dir/mysql-run"
-mariadbd --user=mysql --datadir=/var/lib/mysql --socket="$dir/mysql-run/mysqld.sock" --port=3306 \
-    --bind-address=127.0.0.1 --pid-file="$dir/mysqld.pid" --log-error="$dir/mysqld.log" &
-wait_for 30 MariaDB mariadb --socket="$dir/mysql-run/mysqld.sock" -e "select 1"
-mariadb --socket="$dir/mysql-run/mysqld.sock" -e "CREATE USER IF NOT EXISTS 'slurm'@'localhost' IDENTIFIED BY 'slurmci';
+chown mysql: "$mysql_run"
+chmod 755 "$mysql_run"
+mariadbd --user=mysql --datadir=/var/lib/mysql --socket="$mysql_run/mysqld.sock" --port=3306 \
+    --bind-address=127.0.0.1 --pid-file="$mysql_run/mysqld.pid" --log-error="$mysql_run/mysqld.log" &
+wait_for 30 MariaDB mariadb --socket="$mysql_run/mysqld.sock" -e "select 1"
+# a database of its own for each start, so accounting never shows an earlier cluster's jobs
+db="slurm_ci_$(date +%s)_$$"
+echo "$db" > "$dir/database"
+mariadb --socket="$mysql_run/mysqld.sock" -e "CREATE USER IF NOT EXISTS 'slurm'@'localhost' IDENTIFIED BY 'slurmci';
   CREATE USER IF NOT EXISTS 'slurm'@'127.0.0.1' IDENTIFIED BY 'slurmci';
-  GRANT ALL ON slurm_acct_db.* TO 'slurm'@'localhost'; GRANT ALL ON slurm_acct_db.* TO 'slurm'@'127.0.0.1';
+  GRANT ALL ON $db.* TO 'slurm'@'localhost'; GRANT ALL ON $db.* TO 'slurm'@'127.0.0.1';
   FLUSH PRIVILEGES;"
 
 cat > "$dir/slurmdbd.conf" <<CONF
@@ -81,7 +99,7 @@ PidFile=$dir/slurmdbd.pid
 StorageType=accounting_storage/mysql
 StorageHost=127.0.0.1
 StoragePort=3306
-StorageLoc=slurm_acct_db
+StorageLoc=$db
 StorageUser=slurm
 StoragePass=slurmci
 CONF
@@ -112,6 +130,7 @@ DefMemPerCPU=1000
 ReturnToService=2
 AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=localhost
+AccountingStorageTRES=gres/gpu
 JobAcctGatherType=jobacct_gather/none
 GresTypes=gpu
 NodeName=$host NodeAddr=127.0.0.1 CPUs=2 RealMemory=8000 Gres=gpu:fake:1 State=UNKNOWN
@@ -119,6 +138,12 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
 export SLURM_CONF=$dir/slurm.conf
 echo "export SLURM_CONF=$dir/slurm.conf" > "$dir/env"
+# Job steps (srun inside a batch job) may not see SLURM_CONF: give them the default path too.
+if [ ! -e /etc/slurm/slurm.conf ]; then
+    mkdir -p /etc/slurm
+    ln -s "$dir/slurm.conf" /etc/slurm/slurm.conf
+    echo /etc/slurm/slurm.conf > "$dir/created_links"
+fi
 
 slurmdbd
 wait_for 30 slurmdbd sacctmgr -n show cluster
