@@ -7,6 +7,8 @@ The pieces a researcher uses on their own models:
 - ``selectivity.units.UnitRecorder``: records spatially averaged unit activations of chosen layers.
 - ``selectivity.models.build_model``: ResNet20 and VGG16 with their unit layers marked.
 - ``selectivity.train.train_run``: the regularized training loop (loss = CE - alpha * mu_SI).
+- ``selectivity.cca.pwcca_distance``: projection-weighted CCA distance (Morcos et al. 2018).
+- ``selectivity.analysis``: activation dumps, precision, dead units, per-unit tables.
 """
 
 __version__ = "0.1.0"
