@@ -53,6 +53,8 @@ def test_collect_runs_and_layers_tables(tmp_path):
     r = runs.iloc[0]
     assert r["mean_si"] == pytest.approx((0.1 + 0.5) / 2)  # mean over layers of the layer means
     assert r["mean_si_alive"] == pytest.approx((0.2 + 0.5) / 2) and r["dead_fraction"] == pytest.approx(0.25)
+    assert r["units_mean_si"] == pytest.approx(0.7 / 3) and r["units_mean_si_alive"] == pytest.approx(0.35)
+    assert r["units_mean_precision"] == pytest.approx(0.3)
     assert len(layers) == 6 and list(layers.columns[:3]) == ["experiment", "alpha", "seed"]
     (tmp_path / "broken.json").write_text(json.dumps({"alpha": 0}))
     proc = run_cli("collect-runs", "--runs-out", tmp_path / "x.csv", "--layers-out", tmp_path / "y.csv",

@@ -178,3 +178,15 @@ def test_epoch_batches_depend_only_on_seed_and_epoch():
     assert [len(y) for _, y in a] == [16, 16, 16, 2]
     assert all(torch.equal(x1, x2) for (x1, _), (x2, _) in zip(a, b))
     assert not torch.equal(a[0][0], c[0][0])
+
+
+def test_crop_padding_is_black_before_normalization():
+    images = torch.full((4, 3, 6, 6), 255, dtype=torch.uint8)
+    mean, std = torch.tensor([0.5, 0.4, 0.3]), torch.tensor([0.2, 0.2, 0.2])
+    (x, _), = list(train_batches(images, torch.arange(4), 4, epoch_generator(1, 0), mean, std, 3, False))
+    black = (0 - mean) / std  # a padded pixel, normalized
+    white = (1 - mean) / std
+    for c in range(3):
+        is_black = torch.isclose(x[:, c], black[c])
+        assert torch.all(is_black | torch.isclose(x[:, c], white[c]))  # only image or black padding
+        assert is_black.any()  # padding is visible in 4 random crops of 6x6 images padded by 3

@@ -22,7 +22,8 @@ def fake_tables(tmp_path, name, n_seeds=5, n_layers=4, alphas=ALPHAS):
             runs.append({"experiment": name, "alpha": a, "seed": s,
                          "test_accuracy": ACC[a] + rng.normal(0, 0.002), "test_mean_si": si, "mean_si": si,
                          "mean_si_alive": si + 0.01, "mean_precision": 0.3 + si / 2,
-                         "dead_fraction": max(0.0, a) / 20})
+                         "dead_fraction": max(0.0, a) / 20, "units_mean_si": si + 0.01,
+                         "units_mean_si_alive": si + 0.02, "units_mean_precision": 0.31 + si / 2})
             for layer in range(n_layers):
                 layers.append({"experiment": name, "alpha": a, "seed": s, "layer_index": layer,
                                "layer": f"l{layer}", "n_units": 8, "mean_si": si + 0.02 * layer,

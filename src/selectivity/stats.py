@@ -9,7 +9,8 @@ from scipy import stats as sps
 
 
 def bootstrap_ci(values, ci: float = 0.95, n_resamples: int = 10000, seed: int = 0) -> tuple[float, float]:
-    """Percentile bootstrap confidence interval of the mean. NaNs when fewer than 2 values or all equal."""
+    """Percentile bootstrap confidence interval of the mean. (v, v) for a single value or identical
+    values, NaNs for no values."""
     values = np.asarray(values, dtype=float)
     if len(values) < 2 or np.all(values == values[0]):
         return (float(values[0]), float(values[0])) if len(values) else (np.nan, np.nan)

@@ -1,8 +1,10 @@
 """Tidy tables of runs, built from each run's summary.json and units.csv:
 
 - runs table: one row per run: experiment, alpha, seed, test accuracy, test-set mean SI (from
-  training's summary), and the analysis' network means (mean_si, mean_si_alive, mean_precision,
-  dead_fraction);
+  training's summary), the analysis' network means in Eq. 3's way, the mean over layers of each
+  layer's mean (mean_si, mean_si_alive, mean_precision, dead_fraction), and the means over all units
+  of the network pooled (units_mean_si, units_mean_si_alive, units_mean_precision: what the captions
+  of Figs. 1b, A1b, A2b, A4b, A7b, A8b and A9b plot, "mean computed across all units in a network");
 - layers table: one row per (run, unit layer): n_units, mean_si, mean_si_alive, mean_precision,
   dead_fraction.
 """
@@ -19,7 +21,8 @@ from .io import atomic_path
 
 RUN_COLUMNS = ["experiment", "dataset", "model", "alpha", "seed", "test_accuracy", "test_mean_si",
                "best_epoch", "best_val_accuracy", "epochs", "config_hash"]
-ANALYSIS_COLUMNS = ["mean_si", "mean_si_alive", "mean_precision", "dead_fraction"]
+ANALYSIS_COLUMNS = ["mean_si", "mean_si_alive", "mean_precision", "dead_fraction",
+                    "units_mean_si", "units_mean_si_alive", "units_mean_precision"]
 
 
 def read_summary(path: str | Path) -> dict:
@@ -41,8 +44,11 @@ def collect(summary_paths: list[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame
         units_path = Path(p).with_name("units.csv")
         if not units_path.exists():
             raise FileNotFoundError(f"{units_path}: unit metrics missing; run `selectivity unit-metrics` for this run")
-        per_layer = layer_summary(pd.read_csv(units_path))
+        units = pd.read_csv(units_path)
+        per_layer = layer_summary(units)
         row.update(network_summary(per_layer))
+        row.update(units_mean_si=float(units["si"].mean()), units_mean_si_alive=float(units["si_alive"].mean()),
+                   units_mean_precision=float(units["precision"].mean()))
         runs.append(row)
         layers.append(per_layer.assign(experiment=row["experiment"], alpha=row["alpha"], seed=row["seed"]))
     order = ["experiment", "alpha", "seed"]

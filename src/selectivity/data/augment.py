@@ -1,5 +1,7 @@
-"""Batched data pipeline on the training device: shuffling, random crop with zero padding,
+"""Batched data pipeline on the training device: shuffling, random crop with zero (black) padding,
 horizontal flip and per-channel normalization as tensor ops over a whole batch (no DataLoader).
+Crop and flip act on the uint8 images, before normalization, so padding is black as in the
+standard CIFAR recipe.
 
 All randomness comes from one ``torch.Generator`` per epoch, seeded from (run seed, epoch), so an
 epoch's batches are identical whether or not the run was interrupted and resumed before it.
@@ -61,8 +63,7 @@ def train_batches(
     order = torch.randperm(images.shape[0], generator=generator).to(images.device)
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
-        x = normalize(images[idx], mean, std)
-        x = random_crop(x, crop_padding, generator)
-        if hflip:
+        x = random_crop(images[idx], crop_padding, generator)  # pads with black (0) pixels, as
+        if hflip:  # torchvision's RandomCrop(padding=p) before Normalize does
             x = random_hflip(x, generator)
-        yield x, labels[idx]
+        yield normalize(x, mean, std), labels[idx]

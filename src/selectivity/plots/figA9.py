@@ -1,5 +1,5 @@
 """Figure A9: dead units (ResNet20, alpha >= 0): (a) proportion of dead units per layer; (b) mean
-class selectivity over live units only, per alpha; (c) test accuracy against that mean, with
+class selectivity over the network's live units only (all units pooled, as Fig. A1b), per alpha; (c) test accuracy against that mean, with
 t-tests against alpha = 0 (Bonferroni)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ def make(inputs, out_pdf, out_csv, **params):
     runs = select_sign(read_runs(inputs["runs"][0]), "promote")
     layers = select_sign(read_table(inputs["layers"][0]), "promote")
     dead = per_alpha(layers, "dead_fraction", "a", opts, by=("alpha", "layer_index"))
-    si_alive = versus_control(runs, "mean_si_alive", "b", [], opts)
+    si_alive = versus_control(runs, "units_mean_si_alive", "b", [], opts)
     acc = versus_control(runs, "test_accuracy", "c", STAR_LEVELS, opts)
     colors = alpha_colors(runs["alpha"].unique())
     fig, axes = new_figure(3)
