@@ -32,7 +32,7 @@ def dump_activations(model_path: str | Path, data_path: str | Path, out: str | P
     from ..train import resolve_device
 
     device = resolve_device(device)
-    model, info = load_model(model_path, device)
+    model, _ = load_model(model_path, device)
     data = load_prepared(data_path)
     mean = torch.tensor(data.mean, device=device)
     std = torch.tensor(data.std, device=device)

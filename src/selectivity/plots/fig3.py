@@ -9,7 +9,6 @@ distance against the mean within-alpha distance (the baseline), per alpha.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
