@@ -10,7 +10,8 @@ import torch
 
 from selectivity.data import DatasetError, load_prepared, prepare_dataset
 from selectivity.data import cifar10, fashion_mnist, synthetic
-from selectivity.data.augment import epoch_generator, random_crop, random_hflip, train_batches
+from selectivity.data.augment import (batch_class_counts, crop, epoch_generator, epoch_plan, flip_where, normalize,
+                                      normalize_nhwc, to_nhwc, train_batches)
 from selectivity.data.prepared import split_indices
 
 
@@ -148,31 +149,82 @@ def test_fashion_mnist_from_debian(tmp_path):
     assert np.bincount(d.test.labels.numpy()).tolist() == [1000] * 10
 
 
-def test_random_crop_is_a_shift_of_the_padded_image():
-    x = torch.arange(2 * 1 * 5 * 5, dtype=torch.float32).reshape(2, 1, 5, 5)
-    out = random_crop(x, 2, torch.Generator().manual_seed(0))
-    padded = torch.nn.functional.pad(x, (2,) * 4)
-    for i in range(2):
-        windows = [padded[i, :, dy:dy + 5, dx:dx + 5] for dy in range(5) for dx in range(5)]
-        assert any(torch.equal(out[i], w) for w in windows)
-    assert torch.equal(random_crop(x, 0, torch.Generator()), x)
+def test_crop_is_the_window_at_the_planned_offset():
+    x = torch.arange(3 * 5 * 5 * 2, dtype=torch.uint8).reshape(3, 5, 5, 2)  # NHWC
+    dy, dx = torch.tensor([0, 2, 4]), torch.tensor([4, 2, 1])
+    out = crop(x, dy, dx, 2)
+    padded = torch.nn.functional.pad(x.permute(0, 3, 1, 2), (2,) * 4)  # NCHW, zero padding
+    for i in range(3):
+        window = padded[i, :, dy[i]:dy[i] + 5, dx[i]:dx[i] + 5].permute(1, 2, 0)
+        assert torch.equal(out[i], window)
+    assert torch.equal(crop(x, dy, dx, 0), x)
 
 
-def test_hflip_flips_about_half():
-    x = torch.randn(400, 1, 2, 3)
-    out = random_hflip(x, torch.Generator().manual_seed(0))
-    flipped = torch.tensor([torch.equal(o, f) for o, f in zip(out, x.flip(3))])
-    same = torch.tensor([torch.equal(o, s) for o, s in zip(out, x)])
-    assert torch.all(flipped | same) and 150 < int(flipped.sum()) < 250
+def test_flip_where_mirrors_only_the_chosen_images():
+    x = torch.randn(4, 2, 3, 1)
+    out = flip_where(x, torch.tensor([True, False, True, False]))
+    assert torch.equal(out[0], x[0].flip(1)) and torch.equal(out[1], x[1])
+    assert torch.equal(out[2], x[2].flip(1)) and torch.equal(out[3], x[3])
+
+
+def test_epoch_plan_draws_offsets_in_range_and_flips_about_half():
+    plan = epoch_plan(1000, torch.Generator().manual_seed(0), crop_padding=4, hflip=True)
+    assert sorted(plan.order.tolist()) == list(range(1000))
+    assert int(plan.dy.min()) == 0 and int(plan.dy.max()) == 8 and int(plan.dx.max()) == 8
+    assert 400 < int(plan.flip.sum()) < 600
+    assert not epoch_plan(10, torch.Generator(), 0, hflip=False).flip.any()
+
+
+def test_normalize_nhwc_matches_normalize_in_both_layouts():
+    images = torch.randint(0, 256, (5, 3, 4, 6), dtype=torch.uint8)
+    mean, std = torch.tensor([0.5, 0.4, 0.3]), torch.tensor([0.2, 0.25, 0.3])
+    ref = (images.float() / 255 - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)
+    assert torch.allclose(normalize(images, mean, std), ref, atol=1e-6)
+    for channels_last in (False, True):
+        x = normalize_nhwc(to_nhwc(images), mean, std, channels_last)
+        assert x.shape == images.shape and torch.equal(x, normalize(images, mean, std))
+        assert x.is_contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+
+
+def test_batch_class_counts_counts_distinct_labels_per_minibatch():
+    labels = torch.tensor([3, 3, 3, 1, 2, 2, 2, 2, 0, 9])
+    assert batch_class_counts(labels, 4).tolist() == [2, 1, 2]
+    assert batch_class_counts(labels, 3).tolist() == [1, 2, 2, 1]
+
+
+def _reference_batch(images_nchw, plan, idx_range, padding, mean, std):
+    """Per-image reference of one augmented batch: pad, crop, flip, normalize, one image at a time."""
+    out = []
+    for i in idx_range:
+        img = torch.nn.functional.pad(images_nchw[plan.order[i]], (padding,) * 4)
+        img = img[:, plan.dy[i]:plan.dy[i] + images_nchw.shape[2], plan.dx[i]:plan.dx[i] + images_nchw.shape[3]]
+        out.append(img.flip(2) if plan.flip[i] else img)
+    return normalize(torch.stack(out), mean, std)
+
+
+def test_train_batches_equal_a_per_image_reference():
+    images = torch.randint(0, 256, (37, 3, 8, 8), dtype=torch.uint8)
+    labels = torch.arange(37) % 10
+    mean, std = torch.tensor([0.5, 0.4, 0.3]), torch.tensor([0.2, 0.25, 0.3])
+    plan = epoch_plan(37, epoch_generator(2, 5), crop_padding=3, hflip=True)
+    batches = list(train_batches(to_nhwc(images), labels, 16, plan, mean, std, 3, channels_last=True))
+    assert [len(y) for _, y in batches] == [16, 16, 5]
+    for b, (x, y) in enumerate(batches):
+        rng = range(16 * b, min(37, 16 * b + 16))
+        assert torch.equal(y, labels[plan.order[16 * b:16 * b + 16]])
+        assert torch.allclose(x, _reference_batch(images, plan, rng, 3, mean, std), atol=1e-6)
+    dropped = list(train_batches(to_nhwc(images), labels, 16, plan, mean, std, 3, drop_last=True))
+    assert [len(y) for _, y in dropped] == [16, 16]
 
 
 def test_epoch_batches_depend_only_on_seed_and_epoch():
-    images = torch.randint(0, 256, (50, 3, 8, 8), dtype=torch.uint8)
+    images = to_nhwc(torch.randint(0, 256, (50, 3, 8, 8), dtype=torch.uint8))
     labels = torch.arange(50) % 10
     mean, std = torch.zeros(3), torch.ones(3)
 
     def epoch(seed, e):
-        return list(train_batches(images, labels, 16, epoch_generator(seed, e), mean, std, 2, True))
+        plan = epoch_plan(50, epoch_generator(seed, e), 2, True)
+        return list(train_batches(images, labels, 16, plan, mean, std, 2))
 
     a, b, c = epoch(0, 3), epoch(0, 3), epoch(0, 4)
     assert [len(y) for _, y in a] == [16, 16, 16, 2]
@@ -181,9 +233,10 @@ def test_epoch_batches_depend_only_on_seed_and_epoch():
 
 
 def test_crop_padding_is_black_before_normalization():
-    images = torch.full((4, 3, 6, 6), 255, dtype=torch.uint8)
+    images = to_nhwc(torch.full((4, 3, 6, 6), 255, dtype=torch.uint8))
     mean, std = torch.tensor([0.5, 0.4, 0.3]), torch.tensor([0.2, 0.2, 0.2])
-    (x, _), = list(train_batches(images, torch.arange(4), 4, epoch_generator(1, 0), mean, std, 3, False))
+    plan = epoch_plan(4, epoch_generator(1, 0), 3, False)
+    (x, _), = list(train_batches(images, torch.arange(4), 4, plan, mean, std, 3))
     black = (0 - mean) / std  # a padded pixel, normalized
     white = (1 - mean) / std
     for c in range(3):

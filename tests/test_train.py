@@ -19,7 +19,7 @@ from selectivity.train import STATE_FILE, NonFiniteLossError, train_run
 pytestmark = pytest.mark.slow
 
 TINY = dict(model="resnet20", dataset="synthetic", seed=3, model_options={"width": 0.25}, epochs=4,
-            batch_size=32, lr=0.05, lr_milestones=[2, 3])
+            batch_size=32, lr=0.05, lr_milestones=[2, 3], checkpoint_interval_s=0)
 
 
 def tiny_config(**kw) -> RunConfig:
@@ -146,3 +146,60 @@ def test_sigterm_stops_cleanly_and_the_rerun_resumes(synthetic_npz, tmp_path):
                   "--threads", 1)
     assert "resuming after epoch" in out.stderr
     assert json.loads((run_dir / "summary.json").read_text()) == json.loads((ref_dir / "summary.json").read_text())
+
+
+def test_resume_state_is_saved_at_the_configured_interval(synthetic_npz, tmp_path, monkeypatch):
+    import selectivity.train as train_module
+
+    saved_epochs = []
+    real_save = train_module.torch_save
+    monkeypatch.setattr(train_module, "torch_save", lambda path, obj: (saved_epochs.append(obj["epoch"]),
+                                                                         real_save(path, obj)))
+    train_run(tiny_config(epochs=3, checkpoint_interval_s=1e6), load_prepared(synthetic_npz), tmp_path / "a",
+              progress=lambda _: None)
+    assert saved_epochs == [3]  # only the last epoch (before the outputs are written)
+    saved_epochs.clear()
+    train_run(tiny_config(epochs=3), load_prepared(synthetic_npz), tmp_path / "b", progress=lambda _: None)
+    assert saved_epochs == [1, 2, 3]
+
+
+def test_speed_options_do_not_change_the_run(synthetic_npz, tmp_path):
+    """channels_last and compile change neither the hash nor (beyond rounding) the result."""
+    data = load_prepared(synthetic_npz)
+    ref = train_run(tiny_config(epochs=1), data, tmp_path / "ref", progress=lambda _: None)
+    nhwc = train_run(tiny_config(epochs=1, channels_last=True), data, tmp_path / "nhwc", progress=lambda _: None)
+    assert nhwc["config_hash"] == ref["config_hash"]
+    log_ref, log_nhwc = (pd.read_csv(tmp_path / d / "log.csv") for d in ("ref", "nhwc"))
+    for column in ("loss", "ce", "mean_si"):  # the same minibatches and updates, other rounding
+        assert log_nhwc[column][0] == pytest.approx(log_ref[column][0], rel=1e-3)
+    assert nhwc["test_mean_si"] == pytest.approx(ref["test_mean_si"], abs=5e-3)
+
+
+def test_compiled_training_step_matches_eager(synthetic_npz, tmp_path):
+    """torch.compile of the step (hooks of the unit recorder included) trains the same network."""
+    data = load_prepared(synthetic_npz)
+    ref = train_run(tiny_config(epochs=1), data, tmp_path / "ref", progress=lambda _: None)
+    lines = []
+    fast = train_run(tiny_config(epochs=1, compile="default"), data, tmp_path / "fast", progress=lines.append)
+    assert not any("training eagerly" in line for line in lines), lines
+    assert fast["config_hash"] == ref["config_hash"]
+    assert fast["test_mean_si"] == pytest.approx(ref["test_mean_si"], abs=1e-3)
+    log_ref, log_fast = (pd.read_csv(tmp_path / d / "log.csv") for d in ("ref", "fast"))
+    assert log_fast["mean_si"].tolist() == pytest.approx(log_ref["mean_si"].tolist(), abs=1e-3)
+
+
+def test_bf16_precision_trains_and_is_part_of_the_hash(synthetic_npz, tmp_path):
+    data = load_prepared(synthetic_npz)
+    ref = train_run(tiny_config(epochs=1), data, tmp_path / "ref", progress=lambda _: None)
+    bf16 = train_run(tiny_config(epochs=1, precision="bf16"), data, tmp_path / "bf16", progress=lambda _: None)
+    assert bf16["config_hash"] != ref["config_hash"]
+    # the selectivity term is computed in fp32 from bf16 activations: close to, not equal to, fp32
+    log_ref, log_bf16 = (pd.read_csv(tmp_path / d / "log.csv") for d in ("ref", "bf16"))
+    assert log_bf16["mean_si"][0] == pytest.approx(log_ref["mean_si"][0], abs=0.02)
+    assert log_bf16["mean_si"][0] != log_ref["mean_si"][0]
+
+
+def test_single_class_minibatch_is_a_clear_error(synthetic_npz, tmp_path):
+    data = load_prepared(synthetic_npz)
+    with pytest.raises(ValueError, match="single class.*raise batch_size"):
+        train_run(tiny_config(epochs=1, batch_size=2), data, tmp_path, progress=lambda _: None)

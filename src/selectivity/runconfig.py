@@ -11,8 +11,9 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-# Fields that cannot change the result of a run: left out of the hash.
-UNHASHED = ("device", "eval_batch_size", "experiment")
+# Fields that cannot change the algorithm of a run (only where and how fast it runs, and floating
+# point rounding): left out of the hash. ``precision`` changes the arithmetic and is hashed.
+UNHASHED = ("device", "eval_batch_size", "experiment", "channels_last", "compile", "checkpoint_interval_s")
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,11 @@ class RunConfig:
     crop_padding: int | None = None  # None: the dataset's default (see selectivity.data)
     hflip: bool | None = None
     selectivity_eps: float = 1e-7
+    precision: str = "fp32"  # "fp32" or "bf16" (autocast of the forward pass), see selectivity.accel
     device: str = "auto"
+    channels_last: bool | None = None  # None: on for CUDA, off for CPU
+    compile: str = "none"  # a torch.compile mode, or "none"
+    checkpoint_interval_s: float = 60.0  # seconds between saves of the resume state (0: every epoch)
     eval_batch_size: int = 1000
 
     @classmethod

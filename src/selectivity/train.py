@@ -26,10 +26,11 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
+from .accel import autocast, compiled, resolve_device, sgd, use_channels_last
 from .checkpoint import load_state, save_model
 from .errors import NonFiniteLossError, Preempted
 from .data import AUGMENT_DEFAULTS, PreparedData
-from .data.augment import epoch_generator, normalize, train_batches
+from .data.augment import batch_class_counts, epoch_generator, epoch_plan, normalize, normalize_nhwc, to_nhwc, train_batches
 from .io import torch_save, write_json, write_text
 from .metrics import layer_selectivity, mean_selectivity
 from .models import build_model, count_parameters
@@ -39,12 +40,6 @@ from .units import UnitRecorder, collect_activations
 STATE_FILE = "train_state.pt"
 OUTPUT_FILES = ("model.pt", "log.csv", "summary.json")
 LOG_COLUMNS = ("epoch", "lr", "loss", "ce", "mean_si", "train_accuracy", "val_accuracy", "seconds")
-
-
-def resolve_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 def _rng_state() -> dict:
@@ -61,13 +56,17 @@ def _set_rng_state(state: dict) -> None:
 
 
 @torch.no_grad()
-def accuracy(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, transform, batch_size: int) -> float:
-    """Top-1 accuracy in eval mode. images: uint8 [N, C, H, W] on the model's device."""
+def accuracy(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, transform, batch_size: int,
+             precision_context=contextlib.nullcontext) -> float:
+    """Top-1 accuracy in eval mode. images: uint8 on the model's device, in the layout
+    ``transform`` maps to the model's input ([N, C, H, W] for ``normalize``)."""
     was_training = model.training
     model.eval()
     correct = torch.zeros((), dtype=torch.long, device=images.device)
     for s in range(0, images.shape[0], batch_size):
-        correct += (model(transform(images[s : s + batch_size])).argmax(1) == labels[s : s + batch_size]).sum()
+        with precision_context():
+            logits = model(transform(images[s : s + batch_size]))
+        correct += (logits.argmax(1) == labels[s : s + batch_size]).sum()
     model.train(was_training)
     return correct.item() / max(1, images.shape[0])
 
@@ -122,14 +121,19 @@ def train_run(
 
     torch.manual_seed(cfg.seed)
     in_channels = data.image_shape[0]
-    model = build_model(cfg.model, data.num_classes, in_channels, **cfg.model_options).to(device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+    channels_last = use_channels_last(cfg.channels_last, device)
+    memory_format = torch.channels_last if channels_last else torch.contiguous_format
+    model = build_model(cfg.model, data.num_classes, in_channels, **cfg.model_options)
+    model = model.to(device, memory_format=memory_format)
+    optimizer = sgd(model.parameters(), cfg.lr, cfg.momentum, cfg.weight_decay, device)
     scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, list(cfg.lr_milestones), cfg.lr_gamma)
     mean = torch.tensor(data.mean, device=device)
     std = torch.tensor(data.std, device=device)
-    transform = lambda x: normalize(x, mean, std)  # noqa: E731
-    train_x, train_y = data.train.images.to(device), data.train.labels.to(device)
-    val_x, val_y = data.val.images.to(device), data.val.labels.to(device)
+    transform = lambda x: normalize(x, mean, std)  # noqa: E731  (uint8 NCHW -> model input)
+    transform_nhwc = lambda x: normalize_nhwc(x, mean, std, channels_last)  # noqa: E731
+    precision_context = lambda: autocast(device, cfg.precision)  # noqa: E731
+    train_x, train_y = to_nhwc(data.train.images).to(device), data.train.labels.to(device)
+    val_x, val_y = to_nhwc(data.val.images).to(device), data.val.labels.to(device)
 
     state_path = out_dir / STATE_FILE
     start_epoch, best, log_rows = 0, {"epoch": -1, "val_accuracy": -1.0, "state_dict": None}, []
@@ -146,55 +150,71 @@ def train_run(
         progress(f"{tag} resuming after epoch {start_epoch}/{cfg.epochs} from {state_path}")
 
     regularize = cfg.alpha != 0.0
+    recorder = UnitRecorder(model, detach=not regularize)
+
+    def forward_loss(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """One minibatch: (loss to minimize, detached [4] sums: loss, ce, mu_SI (sample-weighted), correct)."""
+        with precision_context():
+            logits = model(x)
+        ce = F.cross_entropy(logits.float(), y)
+        si = mean_selectivity(recorder.activations, y, data.num_classes, cfg.selectivity_eps, check=False)
+        loss = ce - cfg.alpha * si if regularize else ce
+        n = x.shape[0]
+        correct = (logits.argmax(1) == y).sum()
+        return loss, torch.stack([loss * n, ce * n, si * n, correct.float()]).detach().double()
+
+    step = compiled(forward_loss, cfg.compile, warn=lambda m: progress(f"{tag} {m}"))
+    labels_cpu = data.train.labels
     started = time.perf_counter()
+    last_save = started
     try:
-        with preemption_signals():
+        with preemption_signals(), recorder:
             for epoch in range(start_epoch, cfg.epochs):
                 t0 = time.perf_counter()
                 lr = optimizer.param_groups[0]["lr"]
                 model.train()
-                sums = torch.zeros(5, dtype=torch.float64, device=device)  # loss, ce, si, correct, n (sample-weighted)
-                gen = epoch_generator(cfg.seed, epoch)
-                with UnitRecorder(model, detach=not regularize) as rec:
-                    for x, y in train_batches(train_x, train_y, cfg.batch_size, gen, mean, std, **augment):
-                        if cfg.drop_last and x.shape[0] < cfg.batch_size:
-                            continue
-                        logits = model(x)
-                        ce = F.cross_entropy(logits, y)
-                        si = mean_selectivity(rec.activations, y, data.num_classes, cfg.selectivity_eps)
-                        loss = ce - cfg.alpha * si if regularize else ce
-                        optimizer.zero_grad(set_to_none=True)
-                        loss.backward()
-                        optimizer.step()
-                        n = x.shape[0]
-                        sums += torch.stack([loss.detach() * n, ce.detach() * n, si.detach() * n,
-                                             (logits.detach().argmax(1) == y).sum(), torch.tensor(n, device=device)]).double()
+                plan = epoch_plan(len(labels_cpu), epoch_generator(cfg.seed, epoch), **augment)
+                _check_minibatch_classes(labels_cpu[plan.order], cfg, tag, epoch)
+                sums = torch.zeros(4, dtype=torch.float64, device=device)
+                n = 0
+                for x, y in train_batches(train_x, train_y, cfg.batch_size, plan.to(device), mean, std,
+                                          augment["crop_padding"], channels_last, cfg.drop_last):
+                    loss, batch_sums = step(x, y)
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimizer.step()
+                    sums += batch_sums
+                    n += x.shape[0]
                 scheduler.step()
-                loss_sum, ce_sum, si_sum, correct, n = sums.tolist()
+                loss_sum, ce_sum, si_sum, correct = sums.tolist()
+                train_seconds = time.perf_counter() - t0
                 if not math.isfinite(loss_sum):
                     raise NonFiniteLossError(
                         f"{tag} non-finite loss ({loss_sum}) in epoch {epoch + 1} of experiment {cfg.experiment}: "
                         f"dataset={cfg.dataset}, model={cfg.model}, alpha={cfg.alpha:g}, seed={cfg.seed}. "
                         f"Lower the learning rate or |alpha|; the state of epoch {epoch} is kept in {state_path}."
                     )
-                val_acc = accuracy(model, val_x, val_y, transform, cfg.eval_batch_size)
+                val_acc = accuracy(model, val_x, val_y, transform_nhwc, cfg.eval_batch_size, precision_context)
                 if val_acc > best["val_accuracy"]:
                     best = {"epoch": epoch + 1, "val_accuracy": val_acc,
                             "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}}
                 seconds = time.perf_counter() - t0
                 log_rows.append({"epoch": epoch + 1, "lr": lr, "loss": loss_sum / n, "ce": ce_sum / n, "mean_si": si_sum / n,
                                  "train_accuracy": correct / n, "val_accuracy": val_acc, "seconds": seconds})
-                torch_save(state_path, {
-                    "config_hash": config_hash, "epoch": epoch + 1, "model": model.state_dict(),
-                    "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                    "rng": _rng_state(), "best": best, "log": log_rows,
-                })
+                now = time.perf_counter()
+                if now - last_save >= cfg.checkpoint_interval_s or epoch + 1 == cfg.epochs:
+                    torch_save(state_path, {
+                        "config_hash": config_hash, "epoch": epoch + 1, "model": model.state_dict(),
+                        "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                        "rng": _rng_state(), "best": best, "log": log_rows,
+                    })
+                    last_save = now
                 done = epoch + 1 - start_epoch
                 eta = (time.perf_counter() - started) / done * (cfg.epochs - epoch - 1)
                 r = log_rows[-1]
                 progress(f"{tag} epoch {epoch + 1}/{cfg.epochs} loss {r['loss']:.4f} ce {r['ce']:.4f} "
                          f"si {r['mean_si']:.4f} train {r['train_accuracy']:.4f} val {val_acc:.4f} lr {lr:.3g} "
-                         f"{seconds:.1f}s eta {_format_eta(eta)}")
+                         f"{seconds:.1f}s ({n / train_seconds:,.0f} img/s) eta {_format_eta(eta)}")
 
     except Preempted as e:
         saved = load_state(state_path)
@@ -217,6 +237,19 @@ def train_run(
     progress(f"{tag} done: best epoch {best['epoch']}, test accuracy {summary['test_accuracy']:.4f}, "
              f"test mean SI {summary['test_mean_si']:.4f}")
     return summary
+
+
+def _check_minibatch_classes(labels_in_order: torch.Tensor, cfg: RunConfig, tag: str, epoch: int) -> None:
+    """mu_SI needs two classes in every minibatch: checked on the host, once per epoch."""
+    counts = batch_class_counts(labels_in_order, cfg.batch_size)
+    if cfg.drop_last and len(labels_in_order) % cfg.batch_size:
+        counts = counts[:-1]
+    bad = (counts < 2).nonzero().flatten()
+    if len(bad):
+        raise ValueError(
+            f"{tag} minibatch {int(bad[0])} of epoch {epoch + 1} holds a single class, where class selectivity is "
+            f"undefined: raise batch_size ({cfg.batch_size}) or set drop_last: true (experiment {cfg.experiment})"
+        )
 
 
 def _evaluate_best(cfg: RunConfig, data: PreparedData, model, transform, device) -> dict:

@@ -30,8 +30,11 @@ def unit_layers(model: nn.Module) -> dict[str, nn.Module]:
 
 
 def spatial_mean(x: Tensor) -> Tensor:
-    """[N, U, *spatial] -> [N, U]: each unit's activation averaged over its feature map."""
-    return x.mean(dim=tuple(range(2, x.dim()))) if x.dim() > 2 else x
+    """[N, U, *spatial] -> [N, U]: each unit's activation averaged over its feature map.
+
+    Reduced-precision (bf16 / fp16) activations are averaged and returned in float32."""
+    dtype = torch.float32 if x.dtype in (torch.bfloat16, torch.float16) else x.dtype
+    return x.mean(dim=tuple(range(2, x.dim())), dtype=dtype) if x.dim() > 2 else x.to(dtype)
 
 
 class UnitRecorder:

@@ -29,7 +29,7 @@ def dump_activations(model_path: str | Path, data_path: str | Path, out: str | P
     """Run the best-validation model over the test set and write its unit activations to ``out``.
 
     device: "cpu", "cuda", "cuda:N" or "auto" (CUDA when available)."""
-    from ..train import resolve_device
+    from ..accel import resolve_device
 
     device = resolve_device(device)
     model, _ = load_model(model_path, device)
