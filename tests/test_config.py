@@ -74,8 +74,11 @@ def test_run_config_round_trip():
 
 def test_hash_covers_what_changes_results_only():
     base = RunConfig(model="resnet20", dataset="cifar10", alpha=-1.0, seed=0)
-    assert base.hash() == RunConfig(model="resnet20", dataset="cifar10", alpha=-1.0, seed=0, device="cuda").hash()
-    for change in ({"alpha": -2.0}, {"seed": 1}, {"lr": 0.2}, {"model_options": {"width": 2}}, {"epochs": 3}):
+    for speed in ({"device": "cuda"}, {"channels_last": True}, {"compile": "max-autotune"},
+                  {"checkpoint_interval_s": 0}, {"eval_batch_size": 10}):
+        assert RunConfig(**{**base.to_dict(), **speed}).hash() == base.hash()
+    for change in ({"alpha": -2.0}, {"seed": 1}, {"lr": 0.2}, {"model_options": {"width": 2}}, {"epochs": 3},
+                   {"precision": "bf16"}):
         assert RunConfig(**{**base.to_dict(), **change}).hash() != base.hash()
 
 

@@ -13,6 +13,6 @@ class NonFiniteLossError(RuntimeError):
 
 class Preempted(RuntimeError):
     """SIGTERM or SIGUSR1 (SLURM preemption, time limit, scancel) arrived during training. The state
-    of the last complete epoch is on disk; starting the run again resumes from it."""
+    of the last saved epoch is on disk; starting the run again resumes from it."""
 
     exit_code = 75  # EX_TEMPFAIL: try again

@@ -5,9 +5,10 @@ mu_SI (Eq. 3) is computed on every minibatch from the unit activations recorded 
 parameters of the epoch with the best validation accuracy and reports the test accuracy and
 test-set mean SI of that model.
 
-Resumable: after every epoch the complete state (model, optimizer, scheduler, RNG, best-so-far,
+Resumable: at the end of every epoch that ends ``checkpoint_interval_s`` seconds or more after the
+previous save (0: every epoch), and after the last epoch, the complete state (model, optimizer, scheduler, RNG, best-so-far,
 log) is saved atomically to ``train_state.pt`` in the run directory (not one of the run's
-outputs). A run started again continues after the last complete epoch and ends with exactly the
+outputs). A run started again continues after the last saved epoch and ends with exactly the
 same summary as an uninterrupted run (on CPU). The state is deleted once the outputs exist.
 """
 
@@ -26,7 +27,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from .accel import autocast, compiled, resolve_device, sgd, use_channels_last
+from .accel import autocast, compiled, configure, resolve_device, sgd, use_channels_last
 from .checkpoint import load_state, save_model
 from .errors import NonFiniteLossError, Preempted
 from .data import AUGMENT_DEFAULTS, PreparedData
@@ -39,7 +40,8 @@ from .units import UnitRecorder, collect_activations
 
 STATE_FILE = "train_state.pt"
 OUTPUT_FILES = ("model.pt", "log.csv", "summary.json")
-LOG_COLUMNS = ("epoch", "lr", "loss", "ce", "mean_si", "train_accuracy", "val_accuracy", "seconds")
+LOG_COLUMNS = ("epoch", "lr", "loss", "ce", "mean_si", "train_accuracy", "val_accuracy", "train_seconds", "seconds")
+# train_seconds: the epoch's minibatch steps; seconds: the whole epoch (validation, state saving too)
 
 
 def _rng_state() -> dict:
@@ -75,7 +77,8 @@ def accuracy(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor,
 def preemption_signals(signals=(signal.SIGTERM, signal.SIGUSR1)):
     """Turn SIGTERM / SIGUSR1 (what SLURM sends on preemption, time limit or scancel) into a
     ``Preempted`` exception, so the run stops with a message and a non-zero exit; the resume state
-    of the last complete epoch is already on disk (at most one epoch of work is lost)."""
+    of the last saved epoch is already on disk (at most ``checkpoint_interval_s`` and one epoch of work
+    are lost)."""
 
     def handler(signum, frame):
         raise Preempted(f"received {signal.Signals(signum).name}")
@@ -121,6 +124,7 @@ def train_run(
 
     torch.manual_seed(cfg.seed)
     in_channels = data.image_shape[0]
+    configure(device)
     channels_last = use_channels_last(cfg.channels_last, device)
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     model = build_model(cfg.model, data.num_classes, in_channels, **cfg.model_options)
@@ -200,7 +204,8 @@ def train_run(
                             "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}}
                 seconds = time.perf_counter() - t0
                 log_rows.append({"epoch": epoch + 1, "lr": lr, "loss": loss_sum / n, "ce": ce_sum / n, "mean_si": si_sum / n,
-                                 "train_accuracy": correct / n, "val_accuracy": val_acc, "seconds": seconds})
+                                 "train_accuracy": correct / n, "val_accuracy": val_acc, "train_seconds": train_seconds,
+                                 "seconds": seconds})
                 now = time.perf_counter()
                 if now - last_save >= cfg.checkpoint_interval_s or epoch + 1 == cfg.epochs:
                     torch_save(state_path, {

@@ -76,6 +76,7 @@ TRAIN_CODE = (
         "metrics.py",
         "runconfig.py",
         "checkpoint.py",
+        "accel.py",
         "data/augment.py",
     )
     if ANALYSIS["rerun_training_on_code_change"]
