@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -41,6 +42,7 @@ from torch.utils.data import DataLoader, Dataset
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from selectivity import gpu_slots  # noqa: E402
 from selectivity.config import seeds, validate_config  # noqa: E402
 from selectivity.data.prepared import PreparedData, Split  # noqa: E402
 from selectivity.models import build_model  # noqa: E402
@@ -75,12 +77,22 @@ def run_trainer(args, model: str, alpha: float, data: PreparedData) -> dict:
                     batch_size=args.batch_size, lr_milestones=(10_000,), model_options={"width": args.width},
                     precision=args.precision, device=args.device, compile=args.compile,
                     channels_last=args.channels_last, checkpoint_interval_s=60.0)
-    with tempfile.TemporaryDirectory() as tmp:
-        train_run(cfg, data, tmp, progress=lambda _: None)
-        log = pd.read_csv(Path(tmp) / "log.csv")
+    epoch_ends = []  # wall-clock time at the end of every epoch (for the concurrent aggregate)
+
+    def progress(line: str) -> None:
+        if re.search(r" epoch \d+/\d+ ", line):
+            epoch_ends.append(time.time())
+
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            train_run(cfg, data, tmp, progress=progress)
+            log = pd.read_csv(Path(tmp) / "log.csv")
+    finally:
+        gpu_slots.release_all()  # this process trains again: give the GPU claim back
     steady = log.iloc[1:] if len(log) > 1 else log
     return {"images_per_s": len(data.train.labels) / steady["train_seconds"].median(),
-            "epoch_seconds": steady["seconds"].median(), "first_epoch_seconds": log["seconds"].iloc[0]}
+            "epoch_seconds": steady["seconds"].median(), "first_epoch_seconds": log["seconds"].iloc[0],
+            "epoch_ends": epoch_ends}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -114,6 +126,7 @@ def run_baseline(args, model_name: str, data: PreparedData) -> dict:
     device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
                           ("cpu" if args.device == "auto" else args.device))
     torch.manual_seed(0)
+    torch.backends.cudnn.benchmark = True  # common practice in CIFAR training scripts (and set by the trainer)
     model = build_model(model_name, 10, 3, width=args.width).to(device)
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
     loader_options = dict(num_workers=args.workers, pin_memory=device.type == "cuda",
@@ -150,12 +163,17 @@ def run_baseline(args, model_name: str, data: PreparedData) -> dict:
 
 
 def run_concurrent(args, model: str, k: int) -> dict:
-    cmd = [sys.executable, __file__, "--worker", "--models", model, "--alpha", str(args.alpha)]
-    for key in ("images", "val_images", "batch_size", "epochs", "width", "precision", "device", "compile"):
+    """K trainer processes on the one device of this benchmark. Aggregate images/s: all their
+    steady-state epochs (validation included) over the span from the first of them to start until
+    the last to end, so staggered starts and warm-ups can only lower it."""
+    device = args.device
+    if device == "auto" and torch.cuda.is_available():
+        device = f"cuda:{torch.cuda.current_device()}"  # not spread over GPUs: K runs share one
+    cmd = [sys.executable, __file__, "--worker", "--models", model, "--alpha", str(args.alpha), "--device", device]
+    for key in ("images", "val_images", "batch_size", "epochs", "width", "precision", "compile"):
         cmd += [f"--{key.replace('_', '-')}", str(getattr(args, key))]
     if args.channels_last is not None:
         cmd += ["--channels-last", str(args.channels_last).lower()]
-    t0 = time.perf_counter()
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
              for _ in range(k)]
     results = []
@@ -164,27 +182,31 @@ def run_concurrent(args, model: str, k: int) -> dict:
         if p.returncode:
             raise SystemExit(f"a concurrent worker failed (exit {p.returncode})")
         results.append(json.loads(out.strip().splitlines()[-1]))
-    return {"images_per_s": sum(r["images_per_s"] for r in results),
+    steady_epochs = [len(r["epoch_ends"]) - 1 for r in results]
+    if min(steady_epochs) < 1:
+        raise SystemExit("--concurrent needs --epochs >= 2 (the first epoch is left out)")
+    span = max(r["epoch_ends"][-1] for r in results) - min(r["epoch_ends"][0] for r in results)
+    return {"images_per_s": args.images * sum(steady_epochs) / span,
             "epoch_seconds": max(r["epoch_seconds"] for r in results),
-            "first_epoch_seconds": max(r["first_epoch_seconds"] for r in results),
-            "wall_seconds": time.perf_counter() - t0}
+            "first_epoch_seconds": max(r["first_epoch_seconds"] for r in results)}
 
 
 def sweep_cost(config_path: str, rows: list[dict], images: int) -> pd.DataFrame:
     """Device-hours (GPU-hours on a GPU) of every experiment of a workflow config at the measured
-    speed: runs x epochs x the measured seconds per epoch (validation included), scaled from ``images`` to each run's train
-    split; with K concurrent processes, the aggregate's seconds per run-epoch (epoch time / K)."""
+    speed: runs x epochs x the measured seconds per epoch (validation included), scaled from
+    ``images`` to each run's train split; with K concurrent processes, the aggregate's share."""
     import yaml
 
     config = validate_config(yaml.safe_load(Path(config_path).read_text()),
                              ROOT / "workflow" / "schemas" / "config.schema.yaml", source=config_path)
     table = []
     for name, exp in config["experiments"].items():
-        measured = [r for r in rows if r["model"] == exp["model"] and not r["pipeline"].startswith(("baseline",
-                                                                                                    "trainer alpha=0"))]
+        measured = [r for r in rows if r["model"] == exp["model"] and r["regularized"]]
         if not measured:
             continue
-        per_run_epoch = min(r["epoch_seconds"] / r["processes"] for r in measured)
+        # device-seconds per run-epoch: one run's epoch, or the concurrent aggregate's share of one
+        per_run_epoch = min(r["epoch_seconds"] if r["processes"] == 1 else images / r["images_per_s"]
+                            for r in measured)
         train_images = 45000 if exp["dataset"] == "cifar10" else images
         runs = len(exp["alphas"]) * len(seeds(exp))
         hours = runs * exp["training"]["epochs"] * per_run_epoch * train_images / images / 3600
@@ -257,7 +279,8 @@ def main(argv=None) -> None:
                          "vs_trainer_alpha0": r["images_per_s"] / plain,
                          "hardware": hardware, "precision": args.precision, "compile": args.compile,
                          "batch_size": args.batch_size, "width": args.width, "images": args.images,
-                         "processes": int(what.split(", ")[1].split()[0]) if "processes" in what else 1})
+                         "processes": int(what.split(", ")[1].split()[0]) if "processes" in what else 1,
+                         "regularized": what.startswith(f"trainer alpha={args.alpha:g}")})
             print(f"{model:9s} {what:48s} {r['images_per_s']:10,.0f} img/s  {r['epoch_seconds']:8.2f} s/epoch  "
                   f"x{rows[-1]['vs_baseline']:.2f} baseline", flush=True)
         reg = measured[f"trainer alpha={args.alpha:g}"]["images_per_s"]

@@ -7,7 +7,7 @@ import torch
 
 from conftest import ROOT
 from selectivity import gpu_slots
-from selectivity.accel import autocast, compiled, resolve_device, sgd, use_channels_last
+from selectivity.accel import autocast, compiled_step, match_parameter_layout, resolve_device, sgd, use_channels_last
 
 
 def test_gpus_are_shared_out_least_used_first(tmp_path):
@@ -60,20 +60,60 @@ def test_autocast_precisions():
         autocast(torch.device("cpu"), "fp8")
 
 
-def test_failed_compilation_falls_back_to_eager(monkeypatch):
-    def broken_compile(fn, mode):
-        def fails(*a, **k):
-            raise RuntimeError("backend exploded")
-        return fails
+def _make_step(forward):
+    def step(x):
+        return forward(x) + 1
 
-    monkeypatch.setattr(torch, "compile", broken_compile)
+    return step
+
+
+def test_failed_compilation_falls_back_to_eager_at_any_call(monkeypatch):
+    calls = {"n": 0}
+
+    def compile_that_breaks_at_the_second_call(fn, mode, dynamic):
+        assert dynamic is False  # one static graph per batch shape
+
+        def compiled_fn(x):
+            calls["n"] += 1
+            if calls["n"] == 2:  # e.g. a recompilation for a new batch shape fails
+                raise RuntimeError("backend exploded")
+            return fn(x)
+
+        return compiled_fn
+
+    monkeypatch.setattr(torch, "compile", compile_that_breaks_at_the_second_call)
     warnings = []
-    step = compiled(lambda x: x * 2, "default", warnings.append)
-    assert step(torch.tensor(3.0)) == 6 and step(torch.tensor(4.0)) == 8
+    step = compiled_step(_make_step, lambda x: x * 2, "default", warnings.append)
+    assert [step(torch.tensor(v)).item() for v in (1.0, 2.0, 3.0)] == [3.0, 5.0, 7.0]
+    assert calls["n"] == 2  # after the failure the eager step is used
     assert len(warnings) == 1 and "backend exploded" in warnings[0] and "eagerly" in warnings[0]
-    assert compiled(len, "none", warnings.append) is len
+
+
+def test_compiled_step_lets_passthrough_errors_through(monkeypatch):
+    class Stop(RuntimeError):
+        pass
+
+    def forward(x):
+        raise Stop("preempted")
+
+    monkeypatch.setattr(torch, "compile", lambda fn, mode, dynamic: fn)
+    warnings = []
+    step = compiled_step(_make_step, forward, "default", warnings.append, passthrough=(Stop,))
+    with pytest.raises(Stop):
+        step(torch.tensor(1.0))
+    assert warnings == []
     with pytest.raises(ValueError, match="unknown compile mode"):
-        compiled(len, "fastest", warnings.append)
+        compiled_step(_make_step, forward, "fastest", warnings.append)
+
+
+def test_momentum_buffers_take_the_parameter_layout():
+    p = torch.nn.Parameter(torch.randn(4, 3, 2, 2).contiguous(memory_format=torch.channels_last))
+    opt = torch.optim.SGD([p], lr=0.1, momentum=0.9)
+    buf = torch.randn(4, 3, 2, 2)  # saved by an NCHW run
+    opt.state[p]["momentum_buffer"] = buf
+    match_parameter_layout(opt)
+    new = opt.state[p]["momentum_buffer"]
+    assert new.stride() == p.stride() and torch.equal(new, buf)
 
 
 def test_sgd_on_cpu_is_the_standard_optimizer():

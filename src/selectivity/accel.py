@@ -3,12 +3,12 @@ torch.compile. (Precision does change the arithmetic and is part of the run's ha
 
 - device "auto": CUDA when available (the least-used visible GPU, see ``gpu_slots``), else CPU.
 - channels_last None ("auto"): on for CUDA (tensor-core convolutions want NHWC), off for CPU,
-  where this build's NCHW convolutions measured faster (docs/performance.md).
+  where it measured no consistent gain (docs/performance.md).
 - precision "bf16": autocast of the forward pass to bfloat16 (weights, optimizer and the
   selectivity term stay float32); "fp32": no autocast.
 - compile: a torch.compile mode for the training step ("default", "reduce-overhead",
-  "max-autotune", "max-autotune-no-cudagraphs") or "none"; if compiling fails, the run goes on
-  eagerly with a warning.
+  "max-autotune", "max-autotune-no-cudagraphs") or "none"; if compiling (or compiled code) fails,
+  the run goes on eagerly with a warning.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ def resolve_device(device: str) -> torch.device:
             return torch.device("cpu")
         from .gpu_slots import acquire_gpu
 
-        return torch.device("cuda", acquire_gpu(torch.cuda.device_count()))
+        index = acquire_gpu(torch.cuda.device_count())
+        torch.cuda.set_device(index)  # kernels, caches and compiled graphs of this process land there
+        return torch.device("cuda", index)
     return torch.device(device)
 
 
@@ -54,34 +56,59 @@ def autocast(device: torch.device, precision: str):
     return torch.autocast(device.type, dtype=dtype)
 
 
-def compiled(fn: Callable, mode: str, warn: Callable[[str], None]) -> Callable:
-    """``fn`` compiled with torch.compile(mode=...), falling back to ``fn`` itself (with a warning)
-    if compiling or the first compiled call fails. mode "none": ``fn`` unchanged."""
+def compiled_step(
+    make_step: Callable[[Callable], Callable],
+    forward: Callable,
+    mode: str,
+    warn: Callable[[str], None],
+    passthrough: tuple[type[BaseException], ...] = (),
+) -> Callable:
+    """The training step ``make_step(forward)``, with ``forward`` compiled by
+    ``torch.compile(mode=mode, dynamic=False)``; mode "none": the eager step.
+
+    Compilation is lazy (the forward graph at the first calls and at a new batch shape, the backward
+    graph inside ``loss.backward()``), so every call of the compiled step is guarded: if it raises
+    anything but a ``passthrough`` exception, the step warns once, redoes that call eagerly and
+    stays eager. (A failure after the forward pass ran leaves that batch's BatchNorm statistics
+    updated twice: the price of going on instead of stopping.)
+    """
     if mode not in COMPILE_MODES:
         raise ValueError(f"unknown compile mode {mode!r}: choose one of {COMPILE_MODES}")
+    eager = make_step(forward)
     if mode == "none":
-        return fn
+        return eager
     try:
-        fast = torch.compile(fn, mode=mode)
+        fast = make_step(torch.compile(forward, mode=mode, dynamic=False))
     except Exception as e:  # torch.compile unsupported here (platform, Python version)
         warn(f"torch.compile unavailable ({type(e).__name__}: {e}); training eagerly")
-        return fn
-    state = {"ok": None}
+        return eager
+    use_eager = False
 
-    def call(*args, **kwargs):
-        if state["ok"] is None:
-            try:
-                out = fast(*args, **kwargs)
-            except Exception as e:  # noqa: BLE001 -- any compiler failure: fall back
-                warn(f"torch.compile(mode={mode!r}) failed ({type(e).__name__}: {str(e).splitlines()[0][:200]}); "
-                     "training eagerly")
-                state["ok"] = False
-                return fn(*args, **kwargs)
-            state["ok"] = True
-            return out
-        return fast(*args, **kwargs) if state["ok"] else fn(*args, **kwargs)
+    def step(*args, **kwargs):
+        nonlocal use_eager
+        if use_eager:
+            return eager(*args, **kwargs)
+        try:
+            return fast(*args, **kwargs)
+        except passthrough:
+            raise
+        except Exception as e:  # noqa: BLE001 -- any compiler or compiled-code failure: go on eagerly
+            first_line = (str(e).splitlines() or [""])[0][:200]
+            warn(f"torch.compile(mode={mode!r}) failed ({type(e).__name__}: {first_line}); training eagerly")
+            use_eager = True
+            return eager(*args, **kwargs)
 
-    return call
+    return step
+
+
+def match_parameter_layout(optimizer: torch.optim.Optimizer) -> None:
+    """Give every momentum buffer its parameter's strides (after ``load_state_dict``: a state saved
+    from an NCHW run may resume channels-last; the fused CUDA SGD needs equal strides)."""
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            buf = optimizer.state.get(p, {}).get("momentum_buffer")
+            if buf is not None and buf.stride() != p.stride():
+                optimizer.state[p]["momentum_buffer"] = torch.empty_like(p).copy_(buf)
 
 
 def sgd(params, lr: float, momentum: float, weight_decay: float, device: torch.device) -> torch.optim.SGD:

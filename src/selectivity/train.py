@@ -6,8 +6,8 @@ parameters of the epoch with the best validation accuracy and reports the test a
 test-set mean SI of that model.
 
 Resumable: at the end of every epoch that ends ``checkpoint_interval_s`` seconds or more after the
-previous save (0: every epoch), and after the last epoch, the complete state (model, optimizer, scheduler, RNG, best-so-far,
-log) is saved atomically to ``train_state.pt`` in the run directory (not one of the run's
+previous save (0: every epoch), and after the last epoch, the complete state (model, optimizer,
+scheduler, RNG, best-so-far, log) is saved atomically to ``train_state.pt`` in the run directory (not one of the run's
 outputs). A run started again continues after the last saved epoch and ends with exactly the
 same summary as an uninterrupted run (on CPU). The state is deleted once the outputs exist.
 """
@@ -27,11 +27,12 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from .accel import autocast, compiled, configure, resolve_device, sgd, use_channels_last
+from .accel import autocast, compiled_step, configure, match_parameter_layout, resolve_device, sgd, use_channels_last
 from .checkpoint import load_state, save_model
 from .errors import NonFiniteLossError, Preempted
 from .data import AUGMENT_DEFAULTS, PreparedData
-from .data.augment import batch_class_counts, epoch_generator, epoch_plan, normalize, normalize_nhwc, to_nhwc, train_batches
+from .data.augment import (batch_class_counts, epoch_generator, epoch_plan, normalize, normalize_nhwc, to_nhwc,
+                           train_batches)
 from .io import torch_save, write_json, write_text
 from .metrics import layer_selectivity, mean_selectivity
 from .models import build_model, count_parameters
@@ -148,6 +149,7 @@ def train_run(
     if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
+        match_parameter_layout(optimizer)
         scheduler.load_state_dict(state["scheduler"])
         _set_rng_state(state["rng"])
         start_epoch, best, log_rows = state["epoch"], state["best"], state["log"]
@@ -167,7 +169,17 @@ def train_run(
         correct = (logits.argmax(1) == y).sum()
         return loss, torch.stack([loss * n, ce * n, si * n, correct.float()]).detach().double()
 
-    step = compiled(forward_loss, cfg.compile, warn=lambda m: progress(f"{tag} {m}"))
+    def make_step(forward: Callable) -> Callable:
+        def step(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+            optimizer.zero_grad(set_to_none=True)
+            loss, batch_sums = forward(x, y)
+            loss.backward()
+            return batch_sums
+
+        return step
+
+    step = compiled_step(make_step, forward_loss, cfg.compile, warn=lambda m: progress(f"{tag} {m}"),
+                         passthrough=(Preempted,))
     labels_cpu = data.train.labels
     started = time.perf_counter()
     last_save = started
@@ -183,9 +195,7 @@ def train_run(
                 n = 0
                 for x, y in train_batches(train_x, train_y, cfg.batch_size, plan.to(device), mean, std,
                                           augment["crop_padding"], channels_last, cfg.drop_last):
-                    loss, batch_sums = step(x, y)
-                    optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
+                    batch_sums = step(x, y)  # forward and backward
                     optimizer.step()
                     sums += batch_sums
                     n += x.shape[0]
@@ -196,7 +206,7 @@ def train_run(
                     raise NonFiniteLossError(
                         f"{tag} non-finite loss ({loss_sum}) in epoch {epoch + 1} of experiment {cfg.experiment}: "
                         f"dataset={cfg.dataset}, model={cfg.model}, alpha={cfg.alpha:g}, seed={cfg.seed}. "
-                        f"Lower the learning rate or |alpha|; the state of epoch {epoch} is kept in {state_path}."
+                        f"Lower the learning rate or |alpha|; {_saved(state_path)}."
                     )
                 val_acc = accuracy(model, val_x, val_y, transform_nhwc, cfg.eval_batch_size, precision_context)
                 if val_acc > best["val_accuracy"]:
@@ -242,6 +252,11 @@ def train_run(
     progress(f"{tag} done: best epoch {best['epoch']}, test accuracy {summary['test_accuracy']:.4f}, "
              f"test mean SI {summary['test_mean_si']:.4f}")
     return summary
+
+
+def _saved(state_path: Path) -> str:
+    saved = load_state(state_path)
+    return f"the state after epoch {saved['epoch']} is in {state_path}" if saved else "no resume state was saved"
 
 
 def _check_minibatch_classes(labels_in_order: torch.Tensor, cfg: RunConfig, tag: str, epoch: int) -> None:
