@@ -79,9 +79,11 @@ def test_tiny_workflow_through_sbatch(slurm_env, tmp_path):
 def test_cancelled_training_job_is_retried_and_resumes(slurm_env, tmp_path):
     repo = copy_repo(tmp_path)
     config = (repo / "config/tiny.yaml").read_text().replace(
-        "training: &tiny {epochs: 2, batch_size: 32, lr: 0.05, lr_milestones: [1]}",
-        "training: &tiny {epochs: 40, batch_size: 32, lr: 0.05, lr_milestones: [20, 30]}").replace(
+        "training: &tiny {epochs: 2, batch_size: 32, lr: 0.05, lr_milestones: [1], checkpoint_interval_s: 0}",
+        "training: &tiny {epochs: 40, batch_size: 32, lr: 0.05, lr_milestones: [20, 30], checkpoint_interval_s: 0}",
+    ).replace(
         "model_options: {width: 0.25}\n    alphas: [-1, 0, 1]", "model_options: {width: 1.0}\n    alphas: [-1, 0, 1]")
+    assert "epochs: 40" in config and "width: 1.0" in config
     (repo / "config/long.yaml").write_text(config)
     run = repo / "results/tiny/resnet20/alpha_-1/seed_0"
     before = len(sacct(slurm_env, "JobID"))
