@@ -7,8 +7,8 @@ test-set mean SI of that model.
 
 Resumable: at the end of every epoch that ends ``checkpoint_interval_s`` seconds or more after the
 previous save (0: every epoch), and after the last epoch, the complete state (model, optimizer,
-scheduler, RNG, best-so-far, log) is saved atomically to ``train_state.pt`` in the run directory (not one of the run's
-outputs). A run started again continues after the last saved epoch and ends with exactly the
+scheduler, RNG, best-so-far, log) is saved atomically to ``train_state.pt`` in the run directory
+(not one of the run's outputs). A run started again continues after the last saved epoch and ends with exactly the
 same summary as an uninterrupted run (on CPU). The state is deleted once the outputs exist.
 """
 
@@ -232,9 +232,7 @@ def train_run(
                          f"{seconds:.1f}s ({n / train_seconds:,.0f} img/s) eta {_format_eta(eta)}")
 
     except Preempted as e:
-        saved = load_state(state_path)
-        raise Preempted(f"{tag} stopped ({e}); the state after epoch {saved['epoch'] if saved else 0} is in "
-                        f"{state_path}: run the job again to resume") from None
+        raise Preempted(f"{tag} stopped ({e}); {_saved(state_path)}: run the job again to resume") from None
 
     if best["state_dict"] is None:
         raise ValueError(f"{tag} no epoch was trained (epochs={cfg.epochs})")
