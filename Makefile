@@ -1,5 +1,5 @@
 # The two commands of the README:
-#   make demo   set up, then run the whole pipeline on bundled real data (figures/demo/fig2.pdf)
+#   make demo   set up, then run the whole pipeline on bundled real data (figures/demo/*.pdf, report.html)
 #   make test   set up, then run the test suite
 # Everything installs with exact versions from constraints.txt into .venv/.
 
@@ -30,7 +30,9 @@ system-deps:
 
 demo: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" snakemake --profile profiles/demo --cores $(CORES)
-	@echo "Demo figures:" && ls -1 figures/demo/*.pdf
+	PATH="$(CURDIR)/$(BIN):$$PATH" snakemake --profile profiles/demo --report figures/demo/report.html
+	@echo "Demo figures:" && ls -1 figures/demo/*.pdf && echo "Report: figures/demo/report.html"
+	$(BIN)/python -m selectivity summarize results/demo/resnet20/runs_all.csv
 
 test: setup system-deps
 	$(BIN)/python -m pytest -ra

@@ -15,7 +15,7 @@ wildcard_constraints:
     alpha=ALPHA_PATTERN,
     seed=r"[0-9]+",
     subset=r"all|penalize|promote",
-    dataset=r"cifar10|fashion_mnist|digits|synthetic",
+    dataset="|".join(DATASETS),
 
 
 include: "workflow/rules/data.smk"

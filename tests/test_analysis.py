@@ -61,7 +61,7 @@ def test_unit_table_uses_the_training_definition_of_si():
     labels = torch.from_numpy(acts.labels)
     training = layer_selectivity({k: torch.from_numpy(v) for k, v in acts.layers.items()}, labels, 5)
     assert layers["mean_si"].to_numpy() == pytest.approx(training.numpy(), abs=1e-6)
-    assert network_summary(layers)["mean_si"] == pytest.approx(training.mean().item(), abs=1e-6)
+    assert network_summary(units)["mean_si"] == pytest.approx(training.mean().item(), abs=1e-6)
     # without the dead unit (SI 0) the first layer's mean SI rises
     l0 = layers.set_index("layer").loc["l0"]
     assert l0["mean_si_alive"] > l0["mean_si"] and l0["dead_fraction"] == pytest.approx(1 / 6)
@@ -75,3 +75,57 @@ def test_activations_round_trip(tmp_path):
     back = load_activations(tmp_path / "a.npz")
     assert list(back.layers) == ["l0", "l1"] and back.num_classes == 5
     assert all(np.array_equal(acts.layers[k], back.layers[k]) for k in acts.layers)
+
+
+def test_dead_units_are_left_out_of_precision():
+    """A dead unit's "top N images" are ties broken by test-set order: its precision is undefined
+    (NaN) and left out of the layer's and the network's mean precision."""
+    acts = fake_acts()
+    units = unit_table(acts, n_top=40)
+    dead = units[units["dead"]]
+    assert len(dead) == 1 and dead["precision"].isna().all()
+    live = units[(units.layer == "l0") & ~units["dead"]]
+    layers = layer_summary(units).set_index("layer")
+    assert layers.loc["l0", "mean_precision"] == pytest.approx(live["precision"].mean())
+    net = network_summary(units)
+    assert net["units_mean_precision"] == pytest.approx(units.loc[~units["dead"], "precision"].mean())
+    assert net["mean_precision"] == pytest.approx(layers["mean_precision"].mean())
+
+
+def test_si_outside_unit_interval_is_counted_and_a_median_is_given():
+    """With leaky ReLUs activations go negative and Eq. 1 can leave [0, 1]; the summaries count
+    those units and give the median beside the mean."""
+    labels = np.arange(100) % 2
+    a = np.stack([
+        np.where(labels == 0, 1.0, 0.5),              # ordinary unit: SI = 1/3
+        np.where(labels == 0, 1.0, -0.9),             # mu_max + mu_rest ~ 0.1: SI = 19
+        np.where(labels == 0, -0.2, -1.0),            # both negative: SI = -0.8 / -1.2 < 0
+        np.where(labels == 0, 2.0, 1.0),              # SI = 1/3
+    ], axis=1)
+    units = unit_table(Activations({"leaky": a}, labels, 2), n_top=50)
+    assert units["si"].to_numpy() == pytest.approx([1 / 3, 19.0, -2 / 3, 1 / 3], rel=1e-5)
+    outside = ((units["si"] < 0) | (units["si"] > 1)).sum()
+    assert outside == 2
+    layer = layer_summary(units).iloc[0]
+    assert layer["n_si_outside"] == 2 and layer["median_si"] == pytest.approx(np.median(units["si"]))
+    net = network_summary(units)
+    assert net["n_si_outside"] == 2 and net["n_units"] == 4
+    assert net["units_median_si"] == pytest.approx(np.median(units["si"])) and abs(net["units_median_si"]) < 1
+
+
+def test_a_truncated_activation_dump_names_the_file(tmp_path):
+    from selectivity.errors import InputError
+
+    path = tmp_path / "activations.npz"
+    save_activations(path, fake_acts())
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match=r"activations.npz: unreadable, the file is truncated or corrupt.*"
+                                         r"dump_activations. job rebuilds it"):
+        load_activations(path)
+    # complete file, but one layer's rows do not match the labels
+    acts = fake_acts()
+    acts.layers["l1"] = acts.layers["l1"][:-3]
+    save_activations(path, acts)
+    with pytest.raises(InputError, match=r"layer 'l1' has shape \(197, 3\), expected \[200, units\]"):
+        load_activations(path)

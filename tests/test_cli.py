@@ -32,31 +32,107 @@ def test_prepare_data_and_train_from_the_command_line(tmp_path, synthetic_npz):
     assert proc.returncode == 1 and "holds dataset 'synthetic'" in proc.stderr
 
 
+def fake_run(d, alpha, seed, experiment="e"):
+    """A run folder with summary.json and units.csv (two layers: a = 2 units, b = 1 unit)."""
+    import pandas as pd
+
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "summary.json").write_text(json.dumps({
+        "experiment": experiment, "dataset": "d", "model": "m", "alpha": alpha, "seed": seed, "test_accuracy": 0.5,
+        "test_mean_si": 0.2, "best_epoch": 3, "best_val_accuracy": 0.6, "epochs": 4, "config_hash": "h",
+        "unit_layers": [["a", 2], ["b", 1]]}))
+    pd.DataFrame({"layer_index": [0, 0, 1], "layer": ["a", "a", "b"], "unit": [0, 1, 0],
+                  "si": [0.2, 0.0, 0.5], "dead": [False, True, False], "si_alive": [0.2, None, 0.5],
+                  "precision": [0.3, None, 0.5], "preferred_class": [1, 0, 2]}).to_csv(d / "units.csv", index=False)
+    return d / "summary.json"
+
+
+def collect_cli(tmp_path, *paths, check=True):
+    return run_cli("collect-runs", "--runs-out", tmp_path / "runs.csv", "--layers-out", tmp_path / "layers.csv",
+                   *paths, check=check)
+
+
 def test_collect_runs_and_layers_tables(tmp_path):
     import pandas as pd
 
-    paths = []
-    for alpha, seed in [(0.0, 1), (-1.0, 0), (0.0, 0)]:
-        d = tmp_path / f"alpha_{alpha}" / f"seed_{seed}"
-        d.mkdir(parents=True)
-        (d / "summary.json").write_text(json.dumps({
-            "experiment": "e", "dataset": "d", "model": "m", "alpha": alpha, "seed": seed, "test_accuracy": 0.5,
-            "test_mean_si": 0.2, "best_epoch": 3, "best_val_accuracy": 0.6, "epochs": 4, "config_hash": "h"}))
-        pd.DataFrame({"layer_index": [0, 0, 1], "layer": ["a", "a", "b"], "unit": [0, 1, 0],
-                      "si": [0.2, 0.0, 0.5], "dead": [False, True, False], "si_alive": [0.2, None, 0.5],
-                      "precision": [0.3, 0.1, 0.5], "preferred_class": [1, 0, 2]}).to_csv(d / "units.csv", index=False)
-        paths.append(d / "summary.json")
-    runs_out, layers_out = tmp_path / "runs.csv", tmp_path / "layers.csv"
-    run_cli("collect-runs", "--runs-out", runs_out, "--layers-out", layers_out, *paths)
-    runs, layers = pd.read_csv(runs_out), pd.read_csv(layers_out)
+    paths = [fake_run(tmp_path / f"alpha_{a}" / f"seed_{s}", a, s) for a, s in [(0.0, 1), (-1.0, 0), (0.0, 0)]]
+    collect_cli(tmp_path, *paths)
+    runs, layers = pd.read_csv(tmp_path / "runs.csv"), pd.read_csv(tmp_path / "layers.csv")
     assert list(zip(runs["alpha"], runs["seed"])) == [(-1.0, 0), (0.0, 0), (0.0, 1)]
     r = runs.iloc[0]
     assert r["mean_si"] == pytest.approx((0.1 + 0.5) / 2)  # mean over layers of the layer means
     assert r["mean_si_alive"] == pytest.approx((0.2 + 0.5) / 2) and r["dead_fraction"] == pytest.approx(0.25)
     assert r["units_mean_si"] == pytest.approx(0.7 / 3) and r["units_mean_si_alive"] == pytest.approx(0.35)
-    assert r["units_mean_precision"] == pytest.approx(0.3)
+    assert r["units_mean_precision"] == pytest.approx(0.4)  # the dead unit left out
+    assert r["n_units"] == 3 and r["n_si_outside"] == 0
     assert len(layers) == 6 and list(layers.columns[:3]) == ["experiment", "alpha", "seed"]
     (tmp_path / "broken.json").write_text(json.dumps({"alpha": 0}))
-    proc = run_cli("collect-runs", "--runs-out", tmp_path / "x.csv", "--layers-out", tmp_path / "y.csv",
-                   tmp_path / "broken.json", check=False)
-    assert proc.returncode == 1 and "broken.json: summary lacks" in proc.stderr
+    proc = collect_cli(tmp_path, tmp_path / "broken.json", check=False)
+    assert proc.returncode == 1 and "broken.json: lacks the keys" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_collect_refuses_a_run_given_twice(tmp_path):
+    a = fake_run(tmp_path / "x" / "seed_0", 0.0, 0)
+    b = fake_run(tmp_path / "y" / "seed_0", 0.0, 0)  # e.g. `seeds: [0, 0]` in an old config
+    proc = collect_cli(tmp_path, a, b, check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"{b}: holds the run (experiment, alpha, seed) = ('e', 0.0, 0), which {a} holds too" in proc.stderr
+    proc = collect_cli(tmp_path, a, a, check=False)
+    assert proc.returncode == 1 and "holds the run" in proc.stderr
+    assert not (tmp_path / "runs.csv").exists()
+
+
+def test_collect_refuses_a_truncated_units_table(tmp_path):
+    path = fake_run(tmp_path / "seed_0", 0.0, 0)
+    units = path.with_name("units.csv")
+    units.write_text("\n".join(units.read_text().splitlines()[:3]) + "\n")  # the header and 2 of 3 units
+    proc = collect_cli(tmp_path, path, check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert (f"{units}: holds 1 layers / 2 units, but the run has 2 layers / 3 units" in proc.stderr
+            and "the run's `unit_metrics` job rebuilds it" in proc.stderr)
+    units.write_text("layer_index,layer,unit,si\n0,a,0,0.2\n")
+    proc = collect_cli(tmp_path, path, check=False)
+    assert "lacks the columns ['dead', 'si_alive', 'precision', 'preferred_class']" in proc.stderr
+
+
+@pytest.mark.parametrize("name", ["summary.json", "units.csv"])
+def test_truncated_run_files_name_themselves(tmp_path, name):
+    path = fake_run(tmp_path / "seed_0", 0.0, 0)
+    f = path.with_name(name)
+    f.write_bytes(f.read_bytes()[:40])
+    proc = collect_cli(tmp_path, path, check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert str(f) in proc.stderr and "delete it and run snakemake again" in proc.stderr
+
+
+def test_a_truncated_model_names_itself(tmp_path, synthetic_npz):
+    import torch
+
+    from selectivity.checkpoint import save_model
+    from selectivity.models import build_model
+
+    model = build_model("resnet20", 10, 3, width=0.25)
+    path = tmp_path / "model.pt"
+    save_model(path, model, {"model": "resnet20", "num_classes": 10, "in_channels": 3,
+                             "model_options": {"width": 0.25}, "dataset": "synthetic"})
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    proc = run_cli("dump-activations", "--model", path, "--data", synthetic_npz, "--out", tmp_path / "a.npz",
+                   check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert (f"{path}: unreadable, the file is truncated or corrupt" in proc.stderr
+            and "the run's `train` job (it retrains the run) rebuilds it" in proc.stderr)
+    assert not (tmp_path / "a.npz").exists()
+    torch.save({"state_dict": {}}, path)
+    proc = run_cli("dump-activations", "--model", path, "--data", synthetic_npz, "--out", tmp_path / "a.npz",
+                   check=False)
+    assert "lacks the entries ['model', 'num_classes', 'in_channels', 'model_options']" in proc.stderr
+
+
+def test_a_truncated_dataset_names_itself(tmp_path, synthetic_npz):
+    bad = tmp_path / "synthetic.npz"
+    bad.write_bytes(synthetic_npz.read_bytes()[:5000])
+    proc = run_cli("train", "--data", bad, "--out-dir", tmp_path / "r", "--config-json",
+                   json.dumps({"model": "resnet20", "dataset": "synthetic", "alpha": 0, "seed": 0}), check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"{bad}: unreadable" in proc.stderr and "the `prepare_data` job rebuilds it" in proc.stderr

@@ -51,9 +51,13 @@ def test_defaults_are_filled_everywhere():
         (lambda c: c["experiments"]["resnet20"].update(alphas="x"), "experiments.resnet20.alphas"),
         (lambda c: c["experiments"]["resnet20"]["training"].update(epoch=3), "experiments.resnet20.training"),
         (lambda c: c["experiments"]["resnet20"].update(dataset="mnist"), "experiments.resnet20.dataset"),
-        (lambda c: c["figures"]["fig2"].update(experiments=["vgg16"]), "figures.fig2: give exactly one"),
+        (lambda c: c["figures"]["fig2"].update(experiments=["vgg16"]), "figures.fig2: Additional properties are not allowed ('experiments'"),
         (lambda c: c["experiments"]["resnet20"].update(alphas=[-1, 1]), "figures.fig2: experiment 'resnet20' needs alpha 0"),
         (lambda c: c["experiments"]["resnet20"]["training"].update(lr_milestones=[150, 100]), "lr_milestones"),
+        (lambda c: c["experiments"]["resnet20"].update(seeds=[0, 0]), "experiments.resnet20.seeds: [0] given more than once"),
+        (lambda c: c["experiments"]["resnet20"].update(alphas=[0, -1, -1.0]), "experiments.resnet20.alphas: [-1.0] given more"),
+        (lambda c: c["analysis"].update(network_mean="pooled"), "analysis.network_mean"),
+        (lambda c: c["experiments"]["resnet20"].update(seeds=1), "figures.fig3: experiment 'resnet20' needs at least 2 seeds"),
     ],
 )
 def test_errors_name_the_key(edit, key):
@@ -102,11 +106,44 @@ def test_layout():
 
 
 def test_figures_of_missing_experiments_are_skipped():
-    from selectivity.config import enabled_figures, figure_params
+    from selectivity.config import enabled_figures, figure_params, skipped_figures
 
     c = validate_config(load("config.yaml"), SCHEMA)
-    assert len(enabled_figures(c)) == 17
+    assert len(enabled_figures(c)) == 17 and enabled_figures(c)[:6] == ["fig1", "fig2", "fig3", "fig4", "fig5", "figA1"]
     del c["experiments"]["vgg16"]
     enabled = enabled_figures(c)
     assert "figA3" not in enabled and "figA12" not in enabled and "fig2" in enabled and len(enabled) == 11
-    assert figure_params(c, "fig3")["example_alpha"] == -10 and figure_params(c, "fig3")["n_bootstrap"] == 10000
+    assert skipped_figures(c)["figA12"] == ["vgg16"] and len(skipped_figures(c)) == 6
+    p = figure_params(c, "fig3")
+    assert p["options"]["example_alpha"] == -10 and p["stats"]["n_bootstrap"] == 10000
+    assert p["expected"]["resnet20"]["alphas"] == [-30, -20, -10, -5, -2, -1, -0.5, -0.4, -0.3, -0.2, -0.1, 0]
+    assert p["expected"]["resnet20"]["seeds"] == list(range(20))
+
+
+# ---------------------------------------------------------------- one source per constant
+
+
+def test_schema_agrees_with_the_package():
+    """Dataset names, model names, training defaults and statistics defaults have one source in
+    the package; the schema (which users read) must say the same."""
+    from selectivity.data import AUGMENT_DEFAULTS, DATASETS
+    from selectivity.models import MODELS
+    from selectivity.names import DATASETS as NAMES
+    from selectivity.names import MODELS as MODEL_NAMES
+    from selectivity.stats import STATS_DEFAULTS
+    import dataclasses
+
+    schema = yaml.safe_load(SCHEMA.read_text())["properties"]
+    assert tuple(schema["datasets"]["propertyNames"]["enum"]) == NAMES == DATASETS
+    assert set(AUGMENT_DEFAULTS) == set(DATASETS)
+    exp = schema["experiments"]["additionalProperties"]["properties"]
+    assert exp["model"]["enum"] == list(MODEL_NAMES) == list(MODELS)
+    training = exp["training"]["properties"]
+    fields = {f.name: f.default for f in dataclasses.fields(RunConfig) if f.default is not dataclasses.MISSING}
+    for key, spec in training.items():
+        default = tuple(spec["default"]) if isinstance(spec["default"], list) else spec["default"]
+        assert key in fields and fields[key] == default, key
+    assert set(fields) - set(training) == {"experiment"}  # the run's name comes from the experiment's key
+    assert {k: v["default"] for k, v in schema["stats"]["properties"].items()} == STATS_DEFAULTS
+    options = exp["model_options"]["properties"]
+    assert options["activation"]["enum"] == ["relu", "leaky_relu"]

@@ -1,48 +1,71 @@
-"""Every figure renders from small fake tables (no training), and writes the statistics it shows."""
+"""Every figure renders from small fake tables (no training) through its spec, and writes the
+statistics it shows; the statistics are the paper's (per-network Fig. 3, split Fig. 5a, the
+configured network mean, dead units out of precision, SI outside [0, 1] counted)."""
+
+import copy
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
-from selectivity.plots import fig2, fig3
+from conftest import ROOT
+from selectivity.analysis.unit_metrics import LAYER_COLUMNS
+from selectivity.config import figure_params, validate_config
 from selectivity.plots.panels import STAT_COLUMNS
-from selectivity.plots.registry import FIGURES
+from selectivity.plots.render import FigureData, load_figure_data, render
+from selectivity.plots.specs import FIGURES, KINDS
 from selectivity.plots.style import alpha_colors
+from selectivity.stats import bootstrap_ci, paired_t
+from selectivity.tables import RUNS_TABLE_COLUMNS
 
+SCHEMA = ROOT / "workflow/schemas/config.schema.yaml"
 ALPHAS = [-10.0, -1.0, -0.1, 0.0, 0.1, 1.0, 10.0]
 ACC = {-10: 0.80, -1: 0.905, -0.1: 0.91, 0: 0.91, 0.1: 0.909, 1: 0.7, 10: 0.3}
+N_SEEDS, N_LAYERS = 5, 4
 
 
-def fake_tables(tmp_path, name, n_seeds=5, n_layers=4, alphas=ALPHAS):
-    rng = np.random.default_rng(abs(hash(name)) % 2**32)
+def fake_config(network_mean="layers", **figures):
+    """config.yaml with 5 seeds and the fake tables' alphas (leaky experiments: alpha >= 0)."""
+    c = yaml.safe_load((ROOT / "config.yaml").read_text())
+    for name, exp in c["experiments"].items():
+        exp["seeds"] = N_SEEDS
+        exp["alphas"] = [a for a in ALPHAS if a >= 0] if "leaky" in name else list(ALPHAS)
+    c.setdefault("analysis", {})["network_mean"] = network_mean
+    c["stats"]["n_bootstrap"] = 200
+    c["figures"].update(figures)
+    return validate_config(c, SCHEMA)
+
+
+def fake_runs(name, alphas=ALPHAS, n_seeds=N_SEEDS):
+    rng = np.random.default_rng(sum(map(ord, name)))
     runs, layers = [], []
     for a in alphas:
         for s in range(n_seeds):
             si = 0.22 + 0.05 * np.sign(a) * np.log1p(abs(a)) + rng.normal(0, 0.005)
-            runs.append({"experiment": name, "alpha": a, "seed": s,
-                         "test_accuracy": ACC[a] + rng.normal(0, 0.002), "test_mean_si": si, "mean_si": si,
-                         "mean_si_alive": si + 0.01, "mean_precision": 0.3 + si / 2,
-                         "dead_fraction": max(0.0, a) / 20, "units_mean_si": si + 0.01,
-                         "units_mean_si_alive": si + 0.02, "units_mean_precision": 0.31 + si / 2})
-            for layer in range(n_layers):
-                layers.append({"experiment": name, "alpha": a, "seed": s, "layer_index": layer,
-                               "layer": f"l{layer}", "n_units": 8, "mean_si": si + 0.02 * layer,
+            row = {c: 0 for c in RUNS_TABLE_COLUMNS}
+            row.update({"experiment": name, "dataset": "cifar10", "model": "resnet20", "alpha": a, "seed": s,
+                        "test_accuracy": ACC[a] + rng.normal(0, 0.002), "test_mean_si": si, "mean_si": si,
+                        "median_si": si - 0.02, "mean_si_alive": si + 0.01, "mean_precision": 0.3 + si / 2,
+                        "dead_fraction": max(0.0, a) / 20, "units_mean_si": si + 0.05,
+                        "units_median_si": si + 0.03, "units_mean_si_alive": si + 0.06,
+                        "units_mean_precision": 0.31 + si / 2, "units_dead_fraction": max(0.0, a) / 25,
+                        "n_units": 40, "n_si_outside": int(a == 10.0) * 2, "best_epoch": 3, "epochs": 4,
+                        "config_hash": "h", "best_val_accuracy": 0.9})
+            runs.append(row)
+            for layer in range(N_LAYERS):
+                layers.append({"experiment": name, "alpha": a, "seed": s, "layer_index": layer, "layer": f"l{layer}",
+                               "n_units": 10, "mean_si": si + 0.02 * layer, "median_si": si + 0.01 * layer,
                                "mean_si_alive": si + 0.02 * layer + 0.01, "mean_precision": 0.3 + si / 2,
-                               "dead_fraction": max(0.0, a) / 20 * rng.uniform()})
-    runs, layers = pd.DataFrame(runs), pd.DataFrame(layers)
-    paths = {}
-    for subset, keep in (("all", runs.alpha == runs.alpha), ("penalize", runs.alpha <= 0), ("promote", runs.alpha >= 0)):
-        paths[f"runs_{subset}"] = tmp_path / f"{name}_runs_{subset}.csv"
-        runs[keep].to_csv(paths[f"runs_{subset}"], index=False)
-        paths[f"layers_{subset}"] = tmp_path / f"{name}_layers_{subset}.csv"
-        layers[layers.alpha.isin(runs[keep].alpha)].to_csv(paths[f"layers_{subset}"], index=False)
-    return paths
+                               "dead_fraction": max(0.0, a) / 20 * rng.uniform(), "n_si_outside": 0})
+    return pd.DataFrame(runs)[RUNS_TABLE_COLUMNS], pd.DataFrame(layers)[["experiment", "alpha", "seed"] + LAYER_COLUMNS]
 
 
-def fake_pwcca(tmp_path, n_seeds=4, n_layers=4):
-    rng = np.random.default_rng(0)
+def fake_pwcca(tmp_path, alphas=(-10.0, -1.0, -0.1, 0.0), n_seeds=N_SEEDS, n_layers=N_LAYERS, gap=0.02, rng_seed=0):
+    """PWCCA tables: within distances ~0.1, distances to alpha = 0 ~0.1 + gap * |alpha|."""
+    rng = np.random.default_rng(rng_seed)
     paths = []
-    for a in (-10.0, -1.0, 0.0):
+    for a in alphas:
         rows = []
         for layer in range(n_layers):
             for i in range(n_seeds):
@@ -53,58 +76,196 @@ def fake_pwcca(tmp_path, n_seeds=4, n_layers=4):
                     for j in range(n_seeds):
                         rows.append({"experiment": "resnet20", "alpha": a, "layer_index": layer, "layer": f"l{layer}",
                                      "kind": "baseline", "seed_a": i, "seed_b": j,
-                                     "distance": 0.1 + 0.02 * abs(a) + rng.normal(0, 0.01)})
+                                     "distance": 0.1 + gap * abs(a) + rng.normal(0, 0.01)})
         path = tmp_path / f"pwcca_{a}.csv"
         pd.DataFrame(rows).to_csv(path, index=False)
         paths.append(path)
     return paths
 
 
-@pytest.mark.parametrize("fig", sorted(FIGURES))
-def test_every_figure_renders_from_fake_tables(fig, tmp_path):
-    import importlib
-
-    needs = FIGURES[fig]
-    names = ["a", "b"] if needs.get("multi") else ["resnet20"]
-    tables = {n: fake_tables(tmp_path, n) for n in names}
-    inputs = {key: [tables[n][f"{key}_{subset}"] for n in names] for key, subset in needs["tables"].items()}
-    if needs.get("pwcca"):
+def figure_inputs(tmp_path, params):
+    """Fake input tables of a figure, as its rule would pass them."""
+    kind = KINDS[params["kind"]]
+    inputs = {t: [] for t in kind.tables}
+    for e in params["experiments"]:
+        alphas = params["expected"][e]["alphas"]
+        runs, layers = fake_runs(e, alphas)
+        for t, df in (("runs", runs), ("layers", layers)):
+            if t in kind.tables:
+                path = tmp_path / f"{e}_{t}_{params['subset']}.csv"
+                df.to_csv(path, index=False)
+                inputs[t].append(path)
+    if kind.pwcca:
         inputs["pwcca"] = fake_pwcca(tmp_path)
-    module = importlib.import_module(f"selectivity.plots.{fig}")
-    stats = module.make(inputs, tmp_path / f"{fig}.pdf", tmp_path / f"{fig}.csv", n_bootstrap=200)
+    return inputs
+
+
+@pytest.mark.parametrize("fig", sorted(FIGURES))
+def test_every_figure_renders_from_its_spec(fig, tmp_path):
+    params = figure_params(fake_config(), fig)
+    stats = render(params, figure_inputs(tmp_path, params), tmp_path / f"{fig}.pdf", tmp_path / f"{fig}.csv")
     assert (tmp_path / f"{fig}.pdf").read_bytes()[:5] == b"%PDF-"
     table = pd.read_csv(tmp_path / f"{fig}.csv")
     assert list(table.columns) == STAT_COLUMNS and len(table) == len(stats) > 0
     assert (table["ci_low"] <= table["mean"] + 1e-12).all() and (table["mean"] <= table["ci_high"] + 1e-12).all()
 
 
+def test_titles_name_the_experiments_model(tmp_path):
+    c = fake_config()
+    c["experiments"]["resnet20"]["model"] = "vgg16"
+    assert figure_params(c, "fig2")["title"] == "Effects of reducing class selectivity on test accuracy (VGG16)"
+    c["experiments"]["resnet20"].update(model="resnet20", model_options={"activation": "leaky_relu", "negative_slope": 0.5})
+    assert "(ResNet20 (leaky ReLU, b = 0.5))" in figure_params(c, "fig1")["title"]
+    assert figure_params(c, "figA12")["title"].endswith("(ResNet20, VGG16)")
+
+
 def test_fig2_statistics_and_stars(tmp_path):
-    paths = fake_tables(tmp_path, "resnet20")
-    fig2.make({"runs": [paths["runs_penalize"]]}, tmp_path / "fig2.pdf", tmp_path / "fig2.csv", n_bootstrap=500)
+    params = figure_params(fake_config(), "fig2")
+    render(params, figure_inputs(tmp_path, params), tmp_path / "fig2.pdf", tmp_path / "fig2.csv")
     table = pd.read_csv(tmp_path / "fig2.csv")
     acc = table[(table.panel == "a")].set_index("alpha")
     assert list(acc.index) == [-10.0, -1.0, -0.1, 0.0]  # positive alphas are not in Figure 2
     assert acc.loc[-10.0, "stars"] == "**" and acc.loc[-10.0, "p_corrected"] < 5e-6 and acc.loc[-10.0, "n"] == 5
     assert acc.loc[-0.1, "p_corrected"] > 0.05 and pd.isna(acc.loc[-0.1, "stars"])
     assert acc.loc[0.0, "test"] == "control"
-    assert set(table[table.panel == "c"]["quantity"]) == {"test_mean_si"}
 
 
-def test_fig3_ratio_and_paired_test(tmp_path):
-    stats = fig3.make({"pwcca": fake_pwcca(tmp_path)}, tmp_path / "f.pdf", tmp_path / "f.csv", n_bootstrap=200)
+@pytest.mark.parametrize("reading, column, label", [("layers", "mean_si", "mean of layer means"),
+                                                    ("units", "units_mean_si", "mean over all units")])
+def test_one_network_mean_for_every_figure(tmp_path, reading, column, label):
+    """Fig. 1b and Fig. 2c show the same network SI (the paper quotes one number for both), in the
+    configured reading, and their axes say which one."""
+    c = fake_config(network_mean=reading)
+    shown = {}
+    for fig, panel in (("fig1", "b"), ("fig2", "c"), ("fig5", "b"), ("figA12", "b")):
+        params = figure_params(c, fig)
+        data = load_figure_data(params, figure_inputs(tmp_path, params))
+        kind = KINDS[params["kind"]]
+        import importlib
+
+        figure, axes, stats = getattr(importlib.import_module(f"selectivity.plots.{kind.module}"), kind.function)(data)
+        rows = stats[(stats.panel == panel) & (stats.quantity == column)]
+        assert len(rows), (fig, stats.quantity.unique())
+        runs = data.runs[0]
+        expected = runs[runs.experiment == data.params["experiments"][0]].groupby("alpha")[column].mean()
+        got = rows[rows.experiment == data.params["experiments"][0]].set_index("alpha")["mean"]
+        assert np.allclose(got.sort_index(), expected.loc[got.index].sort_index())
+        labels = [ax.get_xlabel() + "|" + ax.get_ylabel() for ax in axes]
+        assert any(f"class selectivity index ({label})" in t for t in labels), (fig, labels)
+        shown[fig] = got.loc[0.0]
+    assert len({round(v, 12) for v in shown.values()}) == 1  # the same value at alpha = 0 everywhere
+
+
+def test_fig3_tests_networks_not_layers(tmp_path):
+    """n = seeds, the CI bootstraps networks' ratios, the paired t-test pairs each network's mean
+    distance to alpha = 0 with its mean distance to its replicates."""
+    params = figure_params(fake_config(), "fig3")
+    paths = fake_pwcca(tmp_path)
+    stats = render(params, {"pwcca": paths}, tmp_path / "f.pdf", tmp_path / "f.csv")
     ratio = stats[stats.quantity == "cca_distance_ratio"].set_index("alpha")
-    assert list(ratio.index) == [-10.0, -1.0]
-    assert ratio.loc[-10.0, "mean"] == pytest.approx(0.3 / 0.1, rel=0.1)  # (0.1 + 0.2) / 0.1
-    assert ratio.loc[-10.0, "p"] < 1e-3 and ratio.loc[-10.0, "mean"] > ratio.loc[-1.0, "mean"]
-    assert set(stats[stats.panel == "a"]["quantity"]) == {"pwcca_distance_within", "pwcca_distance_baseline"}
-    per_layer = stats[(stats.quantity == "cca_distance_ratio_layer") & (stats.alpha == -10.0)]
-    assert len(per_layer) == 4 and per_layer["mean"].mean() == pytest.approx(ratio.loc[-10.0, "mean"])
+    assert list(ratio.index) == [-10.0, -1.0, -0.1] and (ratio["n"] == N_SEEDS).all()
+    pairs = pd.read_csv(paths[0])  # alpha = -10, by hand
+    per_net = []
+    for i in range(N_SEEDS):
+        w = pairs[(pairs.kind == "within") & ((pairs.seed_a == i) | (pairs.seed_b == i))].groupby("layer_index")["distance"].mean()
+        b = pairs[(pairs.kind == "baseline") & (pairs.seed_a == i)].groupby("layer_index")["distance"].mean()
+        per_net.append(((b / w).mean(), b.mean(), w.mean()))
+    r, b, w = map(np.array, zip(*per_net))
+    assert ratio.loc[-10.0, "mean"] == pytest.approx(r.mean())
+    assert (ratio.loc[-10.0, "ci_low"], ratio.loc[-10.0, "ci_high"]) == pytest.approx(bootstrap_ci(r, 0.95, 200, 0))
+    assert ratio.loc[-10.0, "statistic"] == pytest.approx(paired_t(b, w)[0])
+    assert ratio.loc[-10.0, "mean"] == pytest.approx(0.3 / 0.1, rel=0.1) and ratio.loc[-10.0, "stars"] == "*"
+    assert set(stats[stats.panel == "a"]["quantity"]) == {"pwcca_distance_within", "pwcca_distance_between"}
+    assert (stats[stats.panel == "a"]["n"] == N_SEEDS).all()  # bands over networks, not over pairs
+    per_layer = stats[(stats.panel == "c") & (stats.alpha == -10.0)]
+    assert len(per_layer) == N_LAYERS
+
+
+def test_fig3_without_an_effect_is_not_starred(tmp_path):
+    params = figure_params(fake_config(), "fig3")
+    stats = render(params, {"pwcca": fake_pwcca(tmp_path, gap=0.0)}, tmp_path / "f.pdf", tmp_path / "f.csv")
+    ratio = stats[stats.quantity == "cca_distance_ratio"]
+    assert ratio["mean"].between(0.9, 1.1).all() and (ratio["stars"].fillna("") == "").all()
+
+
+def test_fig5a_draws_split_distributions_with_mean_and_quartiles(tmp_path):
+    from matplotlib.collections import LineCollection, PolyCollection
+
+    from selectivity.plots.signs import sign_distributions_figure
+
+    params = figure_params(fake_config(), "fig5")
+    data = load_figure_data(params, figure_inputs(tmp_path, params))
+    fig, axes, stats = sign_distributions_figure(data)
+    ax, runs = axes[0], data.runs[0]
+    halves = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(halves) == 2 * 3  # |alpha| in {0.1, 1, 10}, one half per sign
+    lines = [c for c in ax.collections if isinstance(c, LineCollection)]
+    solid = {round(seg[0][1], 9) for c in lines if c.get_linestyle()[0][1] is None for seg in c.get_segments()}
+    dashed = {round(seg[0][1], 9) for c in lines if c.get_linestyle()[0][1] is not None for seg in c.get_segments()}
+    for a in (-10.0, -1.0, -0.1, 0.1, 1.0, 10.0):
+        vals = runs.loc[runs.alpha == a, "test_accuracy"]
+        assert round(vals.mean(), 9) in solid
+        assert {round(q, 9) for q in np.quantile(vals, [0.25, 0.75])} <= dashed
+    ranks = stats[stats.panel == "a"]
+    assert ranks["test"].str.contains("rank-sum").all()
+
+
+def test_figure_options_are_checked_per_kind():
+    from selectivity.config import ConfigError
+
+    with pytest.raises(ConfigError, match="figures.fig1: Additional properties are not allowed .'zoom_max_abs_alpha'"):
+        fake_config(fig1={"experiment": "resnet20", "zoom_max_abs_alpha": 2})
+    with pytest.raises(ConfigError, match="figures.fig2.*example_alpha"):
+        fake_config(fig2={"example_alpha": -1})
+    with pytest.raises(ConfigError, match="figures.figA12.labels: 1 labels for 2 experiments"):
+        fake_config(figA12={"experiments": ["resnet20", "vgg16"], "labels": ["one"]})
+    with pytest.raises(ConfigError, match="figures: Additional properties"):
+        fake_config(fig99={"experiment": "resnet20"})
+    assert fake_config(fig2={"zoom_max_abs_alpha": 2})["figures"]["fig2"] == {"zoom_max_abs_alpha": 2,
+                                                                              "experiment": "resnet20"}
+
+
+def test_captions_render_without_docutils_warnings():
+    import io
+
+    from docutils.core import publish_parts
+
+    for reading in ("layers", "units"):
+        c = fake_config(network_mean=reading)
+        for fig in FIGURES:
+            caption = figure_params(c, fig)["caption"]
+            warnings = io.StringIO()
+            html = publish_parts(caption, writer="html",
+                                 settings_overrides={"warning_stream": warnings, "report_level": 1})["body"]
+            assert warnings.getvalue() == "", (fig, warnings.getvalue())
+            assert "System Message" not in html, fig
+            if fig == "fig2":
+                assert "|α| ≤ zoom" in html and "* p &lt; 0.05, ** p &lt; 5e-06" in html
+
+
+def test_figure_checks_its_runs(tmp_path):
+    """A runs table lacking a configured run (or holding one twice) is an error naming it."""
+    from selectivity.errors import InputError
+
+    params = figure_params(fake_config(), "fig2")
+    inputs = figure_inputs(tmp_path, params)
+    runs = pd.read_csv(inputs["runs"][0])
+    runs[~((runs.alpha == -1.0) & (runs.seed == 3))].to_csv(inputs["runs"][0], index=False)
+    with pytest.raises(InputError, match=r"resnet20_runs_penalize.csv: does not hold the configured runs.*missing \[\(-1.0, 3\)\]"):
+        render(params, inputs, tmp_path / "f.pdf", tmp_path / "f.csv")
+    pd.concat([runs, runs.iloc[:1]]).to_csv(inputs["runs"][0], index=False)
+    with pytest.raises(InputError, match="holds runs more than once"):
+        render(params, inputs, tmp_path / "f.pdf", tmp_path / "f.csv")
+    assert not (tmp_path / "f.pdf").exists()
 
 
 def test_figure_without_baseline_is_an_error(tmp_path):
-    paths = fake_tables(tmp_path, "x", alphas=[-10.0, -1.0])
+    params = copy.deepcopy(figure_params(fake_config(), "fig2"))
+    runs, _ = fake_runs("resnet20", [-10.0, -1.0])
+    runs.to_csv(tmp_path / "r.csv", index=False)
+    params["expected"] = {}
     with pytest.raises(ValueError, match="alpha = 0"):
-        fig2.make({"runs": [paths["runs_penalize"]]}, tmp_path / "f.pdf", tmp_path / "f.csv")
+        render(params, {"runs": [tmp_path / "r.csv"]}, tmp_path / "f.pdf", tmp_path / "f.csv")
     assert not (tmp_path / "f.pdf").exists()
 
 
@@ -115,3 +276,8 @@ def test_alpha_colours_blue_for_negative_red_for_positive():
     r, g, b, _ = colors[10]
     assert r > b
     assert sum(colors[-10][:3]) < sum(colors[-0.1][:3])  # larger |alpha| is darker
+
+
+def test_figure_data_reading_column():
+    assert FigureData({"network_mean": "units"}).column("precision") == "units_mean_precision"
+    assert FigureData({"network_mean": "layers"}).column("si_alive") == "mean_si_alive"

@@ -11,8 +11,9 @@ import pytest
 import torch
 
 from conftest import SRC, run_cli
-from selectivity.checkpoint import load_model
+from selectivity.checkpoint import STATE_KEYS, load_model
 from selectivity.data import load_prepared
+from selectivity.models import build_model
 from selectivity.runconfig import RunConfig
 from selectivity.train import STATE_FILE, NonFiniteLossError, train_run
 
@@ -34,6 +35,12 @@ def test_run_outputs_and_safe_checkpoint(synthetic_npz, tmp_path):
     for key in ("test_accuracy", "test_mean_si", "best_epoch", "alpha", "seed", "config_hash"):
         assert key in summary
     assert summary["alpha"] == -1.0 and summary["seed"] == 3 and len(summary["test_layer_si"]) == 19
+    # what the analysis must find for this run: the model's unit layers and their unit counts
+    model = build_model("resnet20", 10, 3, **TINY["model_options"])
+    from selectivity.units import unit_layers
+
+    assert [name for name, _ in summary["unit_layers"]] == list(unit_layers(model))
+    assert [n for _, n in summary["unit_layers"]][:2] == [4, 4] and summary["test_size"] == 20
     log = pd.read_csv(tmp_path / "log.csv")
     assert list(log.columns) == ["epoch", "lr", "loss", "ce", "mean_si", "train_accuracy", "val_accuracy", "train_seconds",
                                    "seconds"]
@@ -80,7 +87,8 @@ def test_state_from_another_config_is_not_resumed(synthetic_npz, tmp_path):
     other = tmp_path / "run"
     other.mkdir()
     # a state saved by a run with another alpha, claiming all epochs are done
-    torch.save({"config_hash": "0" * 16, "epoch": 2}, other / STATE_FILE)
+    stub = dict.fromkeys(STATE_KEYS)
+    torch.save(dict(stub, config_hash="0" * 16, epoch=2), other / STATE_FILE)
     lines = []
     assert train_run(tiny_config(epochs=2), data, other, progress=lines.append) == ref
     assert any("another configuration" in line for line in lines)

@@ -6,6 +6,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
+
+from .names import DATASETS
+
+SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
 
 def _prepare_data(args) -> None:
@@ -33,7 +38,7 @@ def _train(args) -> None:
     else:
         with open(args.config) as f:
             raw = json.load(f)
-    cfg = RunConfig.from_dict(raw)
+    cfg = RunConfig.from_dict({**raw, **json.loads(args.runtime_json or "{}")})
     data = load_prepared(args.data)
     if data.name != cfg.dataset:
         raise ValueError(f"{args.data} holds dataset {data.name!r} but the run config names {cfg.dataset!r}")
@@ -73,7 +78,8 @@ def _pwcca(args) -> None:
     from .tables import write_csv
 
     t0 = time.perf_counter()
-    df = pwcca_pairs(args.acts, args.baseline_acts or [], args.epsilon, args.threads)
+    df = pwcca_pairs(args.acts, args.seeds, args.baseline_acts or [], args.baseline_seeds or [], args.epsilon,
+                     args.threads, alpha=args.alpha)
     df.insert(0, "alpha", args.alpha)
     df.insert(0, "experiment", args.experiment)
     write_csv(df, args.out)
@@ -81,16 +87,41 @@ def _pwcca(args) -> None:
 
 
 def _plot(args) -> None:
-    import importlib
+    from .plots.render import render
 
     inputs: dict[str, list[str]] = {}
     for item in args.input:
         name, _, path = item.partition("=")
         inputs.setdefault(name, []).append(path)
-    params = json.loads(args.params) if args.params else {}
-    module = importlib.import_module(f"selectivity.plots.{args.figure}")
-    module.make(inputs, args.out, args.stats, **params)
+    if args.params:
+        params = json.loads(args.params)
+    else:
+        import yaml
+
+        from .config import figure_params, load_schema, validate_config
+
+        with open(args.config) as f:
+            config = validate_config(yaml.safe_load(f), load_schema(args.schema), args.config)
+        params = figure_params(config, args.figure)
+    if params.get("name", args.figure) != args.figure:
+        raise ValueError(f"--params are those of figure {params['name']!r}, not {args.figure!r}")
+    render({**params, "name": args.figure}, inputs, args.out, args.stats)
     print(f"{args.out}, {args.stats}")
+
+
+def _figures(args) -> None:
+    from .plots.specs import FIGURES, KINDS
+
+    print(f"{'figure':8} {'kind':19} {'runs':9} {'experiments (paper)':40} options")
+    for name, fig in sorted(FIGURES.items(), key=lambda kv: kv[1].order):
+        options = ", ".join(f"{k} ({v.get('default', 'none')})" for k, v in KINDS[fig.kind].options.items()) or "-"
+        print(f"{name:8} {fig.kind:19} {fig.subset:9} {', '.join(fig.experiments):40} {options}")
+
+
+def _summarize(args) -> None:
+    from .summary import summarize
+
+    print(summarize(args.runs, args.network_mean))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("prepare-data", help="prepare a dataset into one .npz with a fixed split")
-    s.add_argument("--dataset", required=True, choices=["cifar10", "fashion_mnist", "digits", "synthetic"])
+    s.add_argument("--dataset", required=True, choices=DATASETS)
     s.add_argument("--out", required=True, help="output .npz")
     s.add_argument("--source", help="local archive (cifar10) or IDX directory (fashion_mnist)")
     s.add_argument("--raw-dir", help="where downloads go (default: <out dir>/raw)")
@@ -114,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     g = s.add_mutually_exclusive_group(required=True)
     g.add_argument("--config-json", help="run config as a JSON string (keys of selectivity.runconfig.RunConfig)")
     g.add_argument("--config", help="run config JSON file")
+    s.add_argument("--runtime-json", help="run-config keys that cannot change the result (device, eval_batch_size, "
+                                          "...: selectivity.runconfig.UNHASHED), as a JSON object; override the config's")
     s.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
     s.set_defaults(func=_train)
 
@@ -137,7 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--alpha", type=float, required=True)
     s.add_argument("--experiment", default="", help="experiment name recorded in the table")
     s.add_argument("--acts", nargs="+", required=True, help="activations .npz of the runs at this alpha")
+    s.add_argument("--seeds", nargs="+", type=int, required=True, help="the seed of each --acts file, in order")
     s.add_argument("--baseline-acts", nargs="*", help="activations .npz of the alpha = 0 runs (omit for alpha 0)")
+    s.add_argument("--baseline-seeds", nargs="*", type=int, help="the seed of each --baseline-acts file, in order")
     s.add_argument("--out", required=True)
     s.add_argument("--epsilon", type=float, default=1e-10)
     s.add_argument("--threads", type=int, default=1)
@@ -150,18 +185,30 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_collect_runs)
 
     s = sub.add_parser("plot", help="draw a paper figure and write the statistics it shows")
-    s.add_argument("figure", help="fig1 ... fig5, figA1 ... figA12")
+    s.add_argument("figure", help="fig1 ... fig5, figA1 ... figA12 (`selectivity figures` lists them)")
     s.add_argument("--input", action="append", default=[], help="NAME=PATH (repeat; a name may repeat)")
-    s.add_argument("--params", help="JSON object of the figure's parameters")
+    g = s.add_mutually_exclusive_group(required=True)
+    g.add_argument("--params", help="JSON of the figure's resolved parameters (what the workflow passes)")
+    g.add_argument("--config", help="a workflow config (e.g. config.yaml) to resolve the figure's parameters from")
+    s.add_argument("--schema", default=str(SCHEMA), help="the config schema (default: the workflow's)")
     s.add_argument("--out", required=True, help="figure PDF")
     s.add_argument("--stats", required=True, help="statistics CSV")
     s.set_defaults(func=_plot)
+
+    s = sub.add_parser("figures", help="list the paper's figures, their kinds and options")
+    s.set_defaults(func=_figures)
+
+    s = sub.add_parser("summarize", help="per-alpha mean and SD over seeds of a runs table (what the README quotes)")
+    s.add_argument("runs", nargs="+", help="runs table(s) (results/<experiment>/runs_all.csv)")
+    s.add_argument("--network-mean", default="layers", choices=["layers", "units"],
+                   help="which mean over the network to report as SI (default: layers, Eq. 3)")
+    s.set_defaults(func=_summarize)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     from .config import ConfigError
-    from .errors import DatasetError, NonFiniteLossError, Preempted
+    from .errors import DatasetError, InputError, NonFiniteLossError, Preempted
 
     args = build_parser().parse_args(argv)
     try:
@@ -169,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     except Preempted as e:
         print(f"selectivity {args.command}: {e}", file=sys.stderr)
         return Preempted.exit_code
-    except (DatasetError, ConfigError, NonFiniteLossError, FileNotFoundError, ValueError, ModuleNotFoundError) as e:
+    except (DatasetError, InputError, ConfigError, NonFiniteLossError, FileNotFoundError, ValueError, OSError) as e:
         print(f"selectivity {args.command}: error: {e}", file=sys.stderr)
         return 1
     return 0

@@ -1,7 +1,10 @@
 """Workflow configuration: validation against the JSON schema with defaults filled in, cross-key
-checks, and the effective run configuration of one (experiment, alpha, seed).
+checks, the effective run configuration of one (experiment, alpha, seed) and the effective
+parameters of one figure.
 
-Errors name the config file and the key path (e.g. ``experiments.resnet20.training.lr``).
+The schema's ``figures`` section is generated from ``selectivity.plots.specs`` (one entry per
+figure, the options of its kind): an option a figure does not use is an error. Errors name the
+config file and the key path (e.g. ``experiments.resnet20.training.lr``).
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from pathlib import Path
 import yaml
 from jsonschema import Draft202012Validator, validators
 
-from .layout import format_alpha
+from .layout import format_alpha, select_alphas
+from .names import model_display_name
+from .plots.specs import FIGURES, KINDS, NETWORK_MEANS, figure_experiments, figure_schema, stars_text, describe_test
 
 
 class ConfigError(ValueError):
@@ -40,8 +45,22 @@ def _key(path) -> str:
 
 
 def load_schema(path: str | Path) -> dict:
+    """The config schema, with its ``figures`` section built from the figure specs."""
     with open(path) as f:
-        return yaml.safe_load(f)
+        schema = yaml.safe_load(f)
+    figures = schema["properties"]["figures"]
+    figures["properties"] = {name: figure_schema(name) for name in FIGURES}
+    figures["additionalProperties"] = False
+    return schema
+
+
+def _duplicates(values) -> list:
+    seen, dup = set(), []
+    for v in values:
+        if v in seen and v not in dup:
+            dup.append(v)
+        seen.add(v)
+    return dup
 
 
 def validate_config(config: dict, schema: dict | str | Path, source: str = "config") -> dict:
@@ -56,36 +75,46 @@ def validate_config(config: dict, schema: dict | str | Path, source: str = "conf
     for name, exp in config.get("experiments", {}).items():
         if exp["dataset"] not in config.get("datasets", {}):
             problems.append(f"  experiments.{name}.dataset: {exp['dataset']!r} is not a key of `datasets`")
-        if len(set(exp["alphas"])) != len(exp["alphas"]):
-            problems.append(f"  experiments.{name}.alphas: contains duplicates")
+        if dup := _duplicates(float(a) for a in exp["alphas"]):
+            problems.append(f"  experiments.{name}.alphas: {dup} given more than once")
+        if isinstance(exp["seeds"], list) and (dup := _duplicates(exp["seeds"])):
+            problems.append(f"  experiments.{name}.seeds: {dup} given more than once (a run would count twice)")
         milestones = exp["training"]["lr_milestones"]
         if milestones != sorted(milestones):
             problems.append(f"  experiments.{name}.training.lr_milestones: must be increasing, got {milestones}")
     for fig, spec in config.get("figures", {}).items():
-        if ("experiment" in spec) == ("experiments" in spec):
-            problems.append(f"  figures.{fig}: give exactly one of `experiment` or `experiments`")
-        for exp in figure_experiments(spec):
-            if exp in config.get("experiments", {}) and 0 not in config["experiments"][exp]["alphas"]:
+        names = figure_experiments(spec)
+        for exp in names:
+            if exp not in config.get("experiments", {}):
+                continue
+            if 0 not in config["experiments"][exp]["alphas"]:
                 problems.append(f"  figures.{fig}: experiment {exp!r} needs alpha 0 (the baseline) in its alphas")
+            if KINDS[FIGURES[fig].kind].pwcca and len(seeds(config["experiments"][exp])) < 2:
+                problems.append(f"  figures.{fig}: experiment {exp!r} needs at least 2 seeds (replicate pairs)")
+        if "labels" in spec and len(spec["labels"]) != len(names):
+            problems.append(f"  figures.{fig}.labels: {len(spec['labels'])} labels for {len(names)} experiments")
+        if "detail_index" in spec and not -len(names) <= spec["detail_index"] < len(names):
+            problems.append(f"  figures.{fig}.detail_index: {spec['detail_index']} is not an index of its "
+                            f"{len(names)} experiments")
     if problems:
         raise ConfigError(f"{source}: invalid configuration:\n" + "\n".join(problems))
     return config
 
 
-def figure_experiments(spec: dict) -> list[str]:
-    return [spec["experiment"]] if "experiment" in spec else list(spec.get("experiments", []))
-
-
 def enabled_figures(config: dict) -> list[str]:
-    """Figures whose experiments are all configured (the others cannot be built)."""
-    return [f for f, spec in config["figures"].items()
-            if all(e in config["experiments"] for e in figure_experiments(spec))]
+    """Figures whose experiments are all configured (the others cannot be built), in paper order."""
+    return [f for f in sorted(config["figures"], key=lambda f: FIGURES[f].order)
+            if all(e in config["experiments"] for e in figure_experiments(config["figures"][f]))]
 
 
-def figure_params(config: dict, fig: str) -> dict:
-    """Parameters passed to a figure's ``make``: its config keys (less the experiments) and `stats`."""
-    spec = {k: v for k, v in config["figures"][fig].items() if k not in ("experiment", "experiments")}
-    return {**spec, **config["stats"]}
+def skipped_figures(config: dict) -> dict[str, list[str]]:
+    """Figures that cannot be built, with the experiments they show that the config lacks."""
+    out = {}
+    for f in sorted(config["figures"], key=lambda f: FIGURES[f].order):
+        missing = [e for e in figure_experiments(config["figures"][f]) if e not in config["experiments"]]
+        if missing:
+            out[f] = missing
+    return out
 
 
 def seeds(experiment: dict) -> list[int]:
@@ -107,6 +136,36 @@ def run_config(config: dict, experiment: str, alpha: float, seed: int) -> dict:
     )
 
 
+def figure_params(config: dict, name: str) -> dict:
+    """Everything a figure's drawing needs, resolved from its spec and the (validated) config: the
+    spec's fields with title and caption filled in, its options, the runs it must find, the
+    statistics options and the network-mean reading. JSON-serializable: the figure rule's params,
+    so a change in one figure's spec or options reruns that figure only."""
+    fig, kind = FIGURES[name], KINDS[FIGURES[name].kind]
+    spec = config["figures"][name]
+    experiments = figure_experiments(spec)
+    exps = {e: config["experiments"][e] for e in experiments}
+    models = dict.fromkeys(model_display_name(x["model"], None if kind.multi else x["model_options"])
+                           for x in exps.values())
+    reading = config["analysis"]["network_mean"]
+    fields = dict(model=", ".join(models), ci=f"{config['stats']['ci'] * 100:g} %", network_mean=NETWORK_MEANS[reading],
+                  stars=f"{stars_text(fig.stars)} {describe_test(fig)}." if fig.stars else "")
+    caption = fig.caption.format(**fields).strip()
+    return {
+        "name": name, "kind": fig.kind, "subset": fig.subset, "quantity": fig.quantity,
+        "stars": [list(s) for s in fig.stars], "test": fig.test, "order": fig.order,
+        "title": fig.title.format(**fields),
+        "caption": f"{caption[:1].upper()}{caption[1:]} Numbers and tests: {name}.csv.",
+        "experiments": experiments,
+        "labels": list(spec.get("labels") or experiments) if kind.multi else experiments,
+        "options": {k: spec[k] for k in kind.options if k in spec and k != "labels"},
+        "expected": {e: {"alphas": [float(a) for a in select_alphas(x["alphas"], fig.subset)], "seeds": seeds(x)}
+                     for e, x in exps.items()},
+        "network_mean": reading,
+        "stats": dict(config["stats"]),
+    }
+
+
 def dataset_args(config: dict, dataset: str) -> list[str]:
     """CLI arguments of ``selectivity prepare-data`` for a dataset's config entry."""
     spec = config["datasets"][dataset]
@@ -122,4 +181,4 @@ def dataset_args(config: dict, dataset: str) -> list[str]:
 
 
 __all__ = ["ConfigError", "validate_config", "run_config", "seeds", "dataset_args", "enabled_figures",
-           "figure_experiments", "figure_params", "format_alpha"]
+           "skipped_figures", "figure_experiments", "figure_params", "format_alpha"]

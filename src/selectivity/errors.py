@@ -7,6 +7,11 @@ class DatasetError(RuntimeError):
     file and says what to do."""
 
 
+class InputError(RuntimeError):
+    """A file a stage reads is missing, unreadable (truncated, corrupt) or incomplete (missing
+    layers, units, rows or columns). The message names the file and says how to rebuild it."""
+
+
 class NonFiniteLossError(RuntimeError):
     """The training loss became NaN or infinite; the message names the run and the epoch."""
 

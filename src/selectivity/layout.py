@@ -1,11 +1,19 @@
-"""The one results layout, shared by the workflow, the CLI and the analysis.
+"""The one results layout, shared by the workflow (rules), the CLI and the analysis.
 
-    {results_dir}/{experiment}/alpha_{alpha}/seed_{seed}/model.pt      best-val model (weights_only)
-                                                        /log.csv       per-epoch log
-                                                        /summary.json  test accuracy, test mean SI, ...
-                                                        /train_state.pt  resume state while training
-    {results_dir}/{experiment}/runs_{subset}.csv   tidy table of the runs (subset: all, penalize, promote)
-    {figures_dir}/fig2.pdf, fig2.csv               figure and the numbers / p-values it shows
+    {data}/{dataset}.npz                                          prepared dataset
+    {results}/{experiment}/alpha_{alpha}/seed_{seed}/model.pt      best-val model (weights_only)
+                                                    /log.csv       per-epoch log
+                                                    /summary.json  test accuracy, test mean SI, unit layers, ...
+                                                    /activations.npz  test-set unit activations
+                                                    /units.csv     per-unit metrics
+                                                    /train_state.pt   resume state while training
+    {results}/{experiment}/runs_{subset}.csv       one row per run (subset: all, penalize, promote)
+    {results}/{experiment}/layers_{subset}.csv     one row per run and unit layer
+    {results}/{experiment}/pwcca/alpha_{alpha}.csv PWCCA distances per layer and pair
+    {figures}/{figure}.pdf, {figure}.csv           figure and the numbers / p-values it shows
+
+The templates are written once, here; ``path(template, **fields)`` fills the fields it is given
+and leaves the others as ``{wildcards}`` (what the rules use).
 """
 
 from __future__ import annotations
@@ -14,12 +22,61 @@ import math
 import re
 from pathlib import Path
 
+DATASET = "{data}/{dataset}.npz"
+RUN = "{results}/{experiment}/alpha_{alpha}/seed_{seed}"
+MODEL = RUN + "/model.pt"
+TRAIN_LOG = RUN + "/log.csv"
+SUMMARY = RUN + "/summary.json"
+ACTIVATIONS = RUN + "/activations.npz"
+UNITS = RUN + "/units.csv"
+RUNS_TABLE = "{results}/{experiment}/runs_{subset}.csv"
+LAYERS_TABLE = "{results}/{experiment}/layers_{subset}.csv"
+PWCCA_TABLE = "{results}/{experiment}/pwcca/alpha_{alpha}.csv"
+FIGURE = "{figures}/{figure}.pdf"
+FIGURE_STATS = "{figures}/{figure}.csv"
+
+# file name (or pattern) -> the job that writes it: what a message says to rebuild a bad file
+PRODUCERS = {
+    "model.pt": "the run's `train` job (it retrains the run)",
+    "log.csv": "the run's `train` job (it retrains the run)",
+    "summary.json": "the run's `train` job (it retrains the run)",
+    "train_state.pt": "the run's `train` job (from epoch 0: this is its resume state)",
+    "activations.npz": "the run's `dump_activations` job",
+    "units.csv": "the run's `unit_metrics` job",
+    r"runs_\w+\.csv": "the experiment's `collect_runs` job",
+    r"layers_\w+\.csv": "the experiment's `collect_runs` job",
+    r"alpha_[^/]+\.csv": "the `pwcca` job of that alpha",
+    r"(cifar10|fashion_mnist|digits|synthetic)\.npz": "the `prepare_data` job",
+}
+
 ALPHA_PATTERN = r"-?[0-9]+(\.[0-9]+)?(e-?[0-9]+)?"
 SUBSETS = {
     "all": lambda a: True,
     "penalize": lambda a: a <= 0,  # alpha < 0 and the alpha = 0 baseline (Fig. 2)
     "promote": lambda a: a >= 0,  # alpha > 0 and the alpha = 0 baseline (Fig. 4)
 }
+
+
+class _Wildcards(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def path(template: str, **fields) -> str:
+    """Fill ``template``'s fields that are given (an alpha in canonical form); keep the others as
+    ``{name}``. path(RUN, results="results") == "results/{experiment}/alpha_{alpha}/seed_{seed}"."""
+    if "alpha" in fields and not isinstance(fields["alpha"], str):
+        fields["alpha"] = format_alpha(fields["alpha"])
+    return template.format_map(_Wildcards({k: str(v) for k, v in fields.items()}))
+
+
+def rebuild_hint(file: str | Path) -> str:
+    """How to rebuild a file of the layout: 'delete it and run snakemake again: <job> rebuilds it'."""
+    name = Path(file).name
+    for pattern, producer in PRODUCERS.items():
+        if re.fullmatch(pattern, name):
+            return f"delete it and run snakemake again: {producer} rebuilds it"
+    return "rebuild it (delete it and run snakemake again)"
 
 
 def format_alpha(alpha: float) -> str:
@@ -44,7 +101,7 @@ def parse_alpha(text: str) -> float:
 
 
 def run_dir(results_dir: str | Path, experiment: str, alpha: float, seed: int) -> Path:
-    return Path(results_dir) / experiment / f"alpha_{format_alpha(alpha)}" / f"seed_{int(seed)}"
+    return Path(path(RUN, results=results_dir, experiment=experiment, alpha=alpha, seed=int(seed)))
 
 
 def select_alphas(alphas: list[float], subset: str) -> list[float]:

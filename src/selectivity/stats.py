@@ -7,6 +7,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+# The config's `stats` section (the schema's defaults must agree: a test checks).
+STATS_DEFAULTS = {"ci": 0.95, "n_bootstrap": 10000, "bootstrap_seed": 0, "equal_var": True}
+
 
 def bootstrap_ci(values, ci: float = 0.95, n_resamples: int = 10000, seed: int = 0) -> tuple[float, float]:
     """Percentile bootstrap confidence interval of the mean. (v, v) for a single value or identical

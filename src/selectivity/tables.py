@@ -1,61 +1,79 @@
 """Tidy tables of runs, built from each run's summary.json and units.csv:
 
-- runs table: one row per run: experiment, alpha, seed, test accuracy, test-set mean SI (from
-  training's summary), the analysis' network means in Eq. 3's way, the mean over layers of each
-  layer's mean (mean_si, mean_si_alive, mean_precision, dead_fraction), and the means over all units
-  of the network pooled (units_mean_si, units_mean_si_alive, units_mean_precision: what the captions
-  of Figs. 1b, A1b, A2b, A4b, A7b, A8b and A9b plot, "mean computed across all units in a network");
-- layers table: one row per (run, unit layer): n_units, mean_si, mean_si_alive, mean_precision,
-  dead_fraction.
+- runs table: one row per run: experiment, alpha, seed, test accuracy, training's test-set mean SI,
+  and the analysis' network values in both readings of "mean over the network" (see
+  ``selectivity.analysis.unit_metrics.network_summary``): mean_si, median_si, mean_si_alive,
+  mean_precision, dead_fraction (Eq. 3: mean over layers of the per-layer values) and
+  units_mean_si, ... (over all units pooled), with n_units and n_si_outside (units whose SI
+  leaves [0, 1]);
+- layers table: one row per (run, unit layer): LAYER_COLUMNS of unit_metrics.
+
+Every input is checked: a summary lacking keys, a units table missing layers or units, a run
+given twice, or a table without the expected runs raises InputError naming the file.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
-from .analysis.unit_metrics import layer_summary, network_summary
+from .analysis.unit_metrics import LAYER_COLUMNS, NETWORK_COLUMNS, UNIT_COLUMNS, layer_summary, network_summary
+from .inputs import input_error, read_csv, read_json, require
 from .io import atomic_path
 
 RUN_COLUMNS = ["experiment", "dataset", "model", "alpha", "seed", "test_accuracy", "test_mean_si",
                "best_epoch", "best_val_accuracy", "epochs", "config_hash"]
-ANALYSIS_COLUMNS = ["mean_si", "mean_si_alive", "mean_precision", "dead_fraction",
-                    "units_mean_si", "units_mean_si_alive", "units_mean_precision"]
+RUNS_TABLE_COLUMNS = RUN_COLUMNS + NETWORK_COLUMNS
+LAYERS_TABLE_COLUMNS = ["experiment", "alpha", "seed"] + LAYER_COLUMNS
+SUMMARY_KEYS = RUN_COLUMNS + ["unit_layers"]
+RUN_KEY = ["experiment", "alpha", "seed"]
 
 
 def read_summary(path: str | Path) -> dict:
-    with open(path) as f:
-        s = json.load(f)
-    missing = [c for c in RUN_COLUMNS if c not in s]
-    if missing:
-        raise ValueError(f"{path}: summary lacks {missing}; rerun that training job")
-    return {c: s[c] for c in RUN_COLUMNS}
+    return read_json(path, SUMMARY_KEYS)
+
+
+def read_units(path: str | Path, unit_layers: list[tuple[str, int]]) -> pd.DataFrame:
+    """A run's units.csv, checked against the unit layers its training summary lists: every layer,
+    in order, with units 0..U-1, an SI for every unit, precision for every live unit."""
+    units = read_csv(path, UNIT_COLUMNS)
+    found = [(str(name), int(n)) for (_, name), n in units.groupby(["layer_index", "layer"], sort=True).size().items()]
+    expected = [(str(name), int(n)) for name, n in unit_layers]
+    if found != expected:
+        missing = [e for e in expected if e not in found]
+        raise input_error(path, f"holds {len(found)} layers / {len(units)} units, but the run has {len(expected)} "
+                                f"layers / {sum(n for _, n in expected)} units (first layer missing or short: "
+                                f"{missing[0] if missing else found[len(expected):][:1]})")
+    numbered = units.groupby("layer_index")["unit"].apply(lambda u: sorted(u) == list(range(len(u))))
+    require(bool(numbered.all()), path, "units are not numbered 0..U-1 within every layer")
+    require(not units["si"].isna().any(), path, "some units have no selectivity index")
+    dead = units["dead"].astype(bool)
+    require(not units.loc[~dead, "precision"].isna().any(), path, "some live units have no precision")
+    return units
 
 
 def collect(summary_paths: list[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(runs table, layers table) from summary.json files, each with units.csv beside it."""
     if not summary_paths:
         raise ValueError("no run summaries given")
-    runs, layers = [], []
+    runs, layers, seen = [], [], {}
     for p in summary_paths:
-        row = read_summary(p)
-        units_path = Path(p).with_name("units.csv")
-        if not units_path.exists():
-            raise FileNotFoundError(f"{units_path}: unit metrics missing; run `selectivity unit-metrics` for this run")
-        units = pd.read_csv(units_path)
-        per_layer = layer_summary(units)
-        row.update(network_summary(per_layer))
-        row.update(units_mean_si=float(units["si"].mean()), units_mean_si_alive=float(units["si_alive"].mean()),
-                   units_mean_precision=float(units["precision"].mean()))
+        summary = read_summary(p)
+        row = {c: summary[c] for c in RUN_COLUMNS}
+        key = tuple(row[c] for c in RUN_KEY)
+        if key in seen:
+            raise input_error(p, f"holds the run (experiment, alpha, seed) = {key}, which {seen[key]} holds too: "
+                                 "a run may be counted once")
+        seen[key] = p
+        units = read_units(Path(p).with_name("units.csv"), summary["unit_layers"])
+        row.update(network_summary(units))
         runs.append(row)
-        layers.append(per_layer.assign(experiment=row["experiment"], alpha=row["alpha"], seed=row["seed"]))
-    order = ["experiment", "alpha", "seed"]
-    runs_df = pd.DataFrame(runs, columns=RUN_COLUMNS + ANALYSIS_COLUMNS).sort_values(order, ignore_index=True)
-    layers_df = pd.concat(layers, ignore_index=True)
-    layers_df = layers_df[order + [c for c in layers_df.columns if c not in order]]
-    return runs_df, layers_df.sort_values(order + ["layer_index"], ignore_index=True)
+        layers.append(layer_summary(units).assign(experiment=row["experiment"], alpha=row["alpha"],
+                                                  seed=row["seed"]))
+    runs_df = pd.DataFrame(runs, columns=RUNS_TABLE_COLUMNS).sort_values(RUN_KEY, ignore_index=True)
+    layers_df = pd.concat(layers, ignore_index=True)[LAYERS_TABLE_COLUMNS]
+    return runs_df, layers_df.sort_values(RUN_KEY + ["layer_index"], ignore_index=True)
 
 
 def write_csv(df: pd.DataFrame, path: str | Path) -> None:
@@ -63,13 +81,30 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> None:
         df.to_csv(tmp, index=False)
 
 
-def read_table(path: str | Path, required=("alpha", "seed")) -> pd.DataFrame:
-    df = pd.read_csv(path)
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        raise ValueError(f"{path}: missing columns {missing}; build it with `selectivity collect-runs`")
+def check_runs(df: pd.DataFrame, path: str | Path, alphas=None, seeds=None) -> pd.DataFrame:
+    """A table with one row per run: no run twice; with ``alphas`` and ``seeds``, exactly those runs."""
+    dup = df[df.duplicated(["alpha", "seed"] + (["experiment"] if "experiment" in df else []), keep=False)]
+    require(dup.empty, path, f"holds runs more than once: {dup[['alpha', 'seed']].drop_duplicates().values.tolist()}")
+    if alphas is not None and seeds is not None:
+        have = set(zip(df["alpha"].astype(float), df["seed"].astype(int)))
+        want = {(float(a), int(s)) for a in alphas for s in seeds}
+        missing, extra = sorted(want - have), sorted(have - want)
+        require(not missing and not extra, path,
+                f"does not hold the configured runs ({len(want)}: alphas {sorted(map(float, alphas))} x seeds "
+                f"{sorted(map(int, seeds))}); missing {missing[:5]}{'…' if len(missing) > 5 else ''}, "
+                f"unexpected {extra[:5]}{'…' if len(extra) > 5 else ''}")
     return df
 
 
-def read_runs(path: str | Path) -> pd.DataFrame:
-    return read_table(path, ("alpha", "seed", "test_accuracy", "test_mean_si"))
+def read_runs(path: str | Path, alphas=None, seeds=None) -> pd.DataFrame:
+    """A runs table (RUNS_TABLE_COLUMNS), checked; with ``alphas``/``seeds``, exactly those runs."""
+    return check_runs(read_csv(path, RUNS_TABLE_COLUMNS), path, alphas, seeds)
+
+
+def read_layers(path: str | Path, alphas=None, seeds=None) -> pd.DataFrame:
+    """A layers table (LAYERS_TABLE_COLUMNS), checked: every run has the same layers."""
+    df = read_csv(path, LAYERS_TABLE_COLUMNS)
+    per_run = df.groupby(["experiment", "alpha", "seed"])["layer_index"].apply(lambda s: tuple(sorted(s)))
+    require(per_run.nunique() == 1, path, "its runs do not all have the same unit layers")
+    check_runs(per_run.reset_index(), path, alphas, seeds)
+    return df

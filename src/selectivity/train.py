@@ -282,6 +282,9 @@ def _evaluate_best(cfg: RunConfig, data: PreparedData, model, transform, device)
         "test_accuracy": (logits.argmax(1) == labels).float().mean().item(),
         "test_mean_si": per_layer.mean().item(),
         "test_layer_si": per_layer.tolist(),
+        # what the analysis of this run must find: these layers with these unit counts, test_size rows
+        "unit_layers": [[name, int(a.shape[1])] for name, a in acts.items()],
+        "num_classes": data.num_classes, "test_size": int(labels.shape[0]),
     }
 
 

@@ -3,18 +3,18 @@
 
 rule dump_activations:
     input:
-        model=f"{RUN}/model.pt",
+        model=pattern(layout.MODEL),
         data=dataset_file,
         code=DUMP_CODE,
     output:
-        f"{RUN}/activations.npz",
+        pattern(layout.ACTIVATIONS),
     log:
         f"{LOGS}/dump_activations/{{experiment}}/alpha_{{alpha}}/seed_{{seed}}.log",
     conda:
         ENV
     params:
         dtype=ANALYSIS["activation_dtype"],
-        device=ANALYSIS["device"],
+        device=analysis_device,
     shell:
         "python -m selectivity dump-activations --model {input.model} --data {input.data} "
         "--out {output} --dtype {params.dtype} --device {params.device} > {log} 2>&1"
@@ -22,10 +22,10 @@ rule dump_activations:
 
 rule unit_metrics:
     input:
-        acts=f"{RUN}/activations.npz",
+        acts=pattern(layout.ACTIVATIONS),
         code=METRICS_CODE,
     output:
-        f"{RUN}/units.csv",
+        pattern(layout.UNITS),
     log:
         f"{LOGS}/unit_metrics/{{experiment}}/alpha_{{alpha}}/seed_{{seed}}.log",
     conda:
@@ -45,16 +45,16 @@ rule unit_metrics:
 rule pwcca:
     input:
         acts=lambda wc: alpha_files(
-            wc.experiment, parse_alpha(wc.alpha), "activations.npz"
+            wc.experiment, parse_alpha(wc.alpha), layout.ACTIVATIONS
         ),
         baseline=lambda wc: (
-            alpha_files(wc.experiment, 0.0, "activations.npz")
+            alpha_files(wc.experiment, 0.0, layout.ACTIVATIONS)
             if parse_alpha(wc.alpha) != 0
             else []
         ),
         code=PWCCA_CODE,
     output:
-        f"{RESULTS}/{{experiment}}/pwcca/alpha_{{alpha}}.csv",
+        pattern(layout.PWCCA_TABLE),
     log:
         f"{LOGS}/pwcca/{{experiment}}/alpha_{{alpha}}.log",
     conda:
@@ -62,8 +62,10 @@ rule pwcca:
     threads: ANALYSIS["pwcca_threads"]
     params:
         epsilon=ANALYSIS["pwcca_epsilon"],
+        seeds=seeds_arg,
+        baseline_seeds=lambda wc: seeds_arg(wc) if parse_alpha(wc.alpha) != 0 else "",
     shell:
         "python -m selectivity pwcca --alpha={wildcards.alpha} --experiment {wildcards.experiment} "
-        "--acts {input.acts} "
-        "--baseline-acts {input.baseline} --out {output} --epsilon {params.epsilon} "
-        "--threads {threads} > {log} 2>&1"
+        "--acts {input.acts} --seeds {params.seeds} "
+        "--baseline-acts {input.baseline} --baseline-seeds {params.baseline_seeds} "
+        "--out {output} --epsilon {params.epsilon} --threads {threads} > {log} 2>&1"

@@ -6,8 +6,10 @@ from pathlib import Path
 SRC = str(Path(workflow.basedir) / "src")
 sys.path.insert(0, SRC)
 
+from snakemake.logging import logger
 from snakemake.settings.types import DeploymentMethod
 
+from selectivity import layout
 from selectivity.config import (
     dataset_args,
     enabled_figures,
@@ -15,10 +17,13 @@ from selectivity.config import (
     figure_params,
     run_config,
     seeds,
+    skipped_figures,
     validate_config,
 )
-from selectivity.layout import ALPHA_PATTERN, format_alpha, parse_alpha, select_alphas
-from selectivity.plots.registry import FIGURES as FIGURE_INPUTS
+from selectivity.layout import ALPHA_PATTERN, parse_alpha, select_alphas
+from selectivity.names import DATASETS
+from selectivity.plots.specs import FIGURES, KINDS
+from selectivity.runconfig import UNHASHED
 
 # Jobs import the package from this checkout (src/), and run with the interpreter that runs
 # Snakemake, or with the env's own python when --software-deployment-method conda activates one.
@@ -35,17 +40,33 @@ validate_config(
     workflow.source_path("../schemas/config.schema.yaml"),
     source=", ".join(map(str, workflow.configfiles)) or "config",
 )
+for _fig, _missing in skipped_figures(config).items():
+    logger.warning(
+        f"{_fig} is skipped (not built by `all`): it shows experiments {_missing}, "
+        "which the config does not declare"
+    )
 
 RESULTS = config["results_dir"]
-FIGURES = config["figures_dir"]
-DATA = config["data_dir"]
+FIGURES_DIR = config["figures_dir"]
 LOGS = config["logs_dir"]
-RUN = f"{RESULTS}/{{experiment}}/alpha_{{alpha}}/seed_{{seed}}"
-ENV = "../../envs/selectivity.yaml"
 ANALYSIS = config["analysis"]
+ENV = "../../envs/selectivity.yaml"
 
-# Source files are inputs of the rules that use them, at the grain of what each computes;
-# editing a figure's module reruns that figure; editing a metric reruns the analysis, not training.
+
+def pattern(template, **fields):
+    """A layout template with the config's folders filled in, the other fields as wildcards."""
+    folders = dict(
+        results=RESULTS, figures=FIGURES_DIR, data=config["data_dir"], **fields
+    )
+    return layout.path(template, **folders)
+
+
+RUN = pattern(layout.RUN)
+
+# Source files are inputs of the rules that use them, at the grain of what each computes: editing
+# a metric reruns the analysis, not training. Modules that only read, check or write files
+# (inputs.py, io.py, layout.py, errors.py, cli.py) and the figure specs (specs.py: each figure's
+# entry is its rule's params) are no inputs.
 PKG = Path(SRC) / "selectivity"
 
 
@@ -92,8 +113,14 @@ METRICS_CODE = code(
     "metrics.py",
 )
 TABLE_CODE = code("tables.py", "analysis/unit_metrics.py")
-PWCCA_CODE = code("cca.py", "analysis/pwcca_pairs.py", "analysis/activations.py")
-PLOT_CODE = code("plots/panels.py", "plots/style.py", "stats.py")
+PWCCA_CODE = code("cca.py", "analysis/pwcca_pairs.py")
+PLOT_CODE = code(
+    "plots/render.py",
+    "plots/panels.py",
+    "plots/quantities.py",
+    "plots/style.py",
+    "stats.py",
+)
 
 
 def experiment(name):
@@ -104,52 +131,78 @@ def experiment(name):
 
 
 def dataset_file(wildcards):
-    return f"{DATA}/{experiment(wildcards.experiment)['dataset']}.npz"
+    return pattern(layout.DATASET, dataset=experiment(wildcards.experiment)["dataset"])
 
 
-def run_config_json(wildcards):
+def _split_run_config(wildcards):
     cfg = run_config(
         config, wildcards.experiment, parse_alpha(wildcards.alpha), int(wildcards.seed)
     )
-    return json.dumps(cfg, sort_keys=True)
+    hashed = {k: v for k, v in cfg.items() if k not in UNHASHED}
+    return hashed, {k: v for k, v in cfg.items() if k in UNHASHED}
 
 
-def run_files(name, subset, filename="summary.json"):
+def run_config_json(wildcards):
+    """The keys that can change a run's result (a change reruns the run)."""
+    return json.dumps(_split_run_config(wildcards)[0], sort_keys=True)
+
+
+def runtime_json(wildcards, threads):
+    """The keys that cannot change a run's result (device, eval_batch_size, ...). A param computed
+    from `threads` is a derived param, which Snakemake leaves out of its params rerun trigger: a
+    change of these keys reruns nothing (tests/test_workflow.py checks it)."""
+    return json.dumps(_split_run_config(wildcards)[1], sort_keys=True)
+
+
+def analysis_device(wildcards, threads):
+    """The activation dump's device: where it runs, not what it computes (derived: no trigger)."""
+    return ANALYSIS["device"]
+
+
+def run_files(name, subset, template):
     """One file of every run of an experiment whose alpha is in the subset (all/penalize/promote)."""
     exp = experiment(name)
     return [
-        f"{RESULTS}/{name}/alpha_{format_alpha(a)}/seed_{s}/{filename}"
+        pattern(template, experiment=name, alpha=a, seed=s)
         for a in select_alphas(exp["alphas"], subset)
         for s in seeds(exp)
     ]
 
 
-def alpha_files(name, alpha, filename):
+def alpha_files(name, alpha, template):
     """One file of every seed of one (experiment, alpha)."""
     return [
-        f"{RESULTS}/{name}/alpha_{format_alpha(alpha)}/seed_{s}/{filename}"
+        pattern(template, experiment=name, alpha=alpha, seed=s)
         for s in seeds(experiment(name))
     ]
 
 
+def seeds_arg(wildcards):
+    return " ".join(map(str, seeds(experiment(wildcards.experiment))))
+
+
 def figure_tables(fig):
-    """Input function of a figure rule: its tables, by input name (lists for multi-experiment figures)."""
+    """Input function of a figure rule: its tables, by input name (one per experiment)."""
+    spec, kind = FIGURES[fig], KINDS[FIGURES[fig].kind]
 
     def inputs(wildcards):
-        spec, needs = config["figures"][fig], FIGURE_INPUTS[fig]
-        names = figure_experiments(spec)
+        names = figure_experiments(config["figures"][fig])
         missing = [n for n in names if n not in config["experiments"]]
         if missing:
             raise ValueError(
                 f"{fig} shows experiments {missing}, which are not in the config's `experiments`"
             )
+        templates = {"runs": layout.RUNS_TABLE, "layers": layout.LAYERS_TABLE}
         out = {
-            name: [f"{RESULTS}/{e}/{name}_{subset}.csv" for e in names]
-            for name, subset in needs["tables"].items()
+            table: [
+                pattern(templates[table], experiment=e, subset=spec.subset)
+                for e in names
+            ]
+            for table in kind.tables
         }
-        if needs.get("pwcca"):
+        if kind.pwcca:
             out["pwcca"] = [
-                f"{RESULTS}/{e}/pwcca/alpha_{format_alpha(a)}.csv"
+                pattern(layout.PWCCA_TABLE, experiment=e, alpha=a)
                 for e in names
                 for a in select_alphas(experiment(e)["alphas"], "penalize")
             ]
@@ -158,11 +211,13 @@ def figure_tables(fig):
     return inputs
 
 
+def resolved_figure(fig):
+    """The figure's resolved spec (selectivity.config.figure_params); {} if it is skipped."""
+    return figure_params(config, fig) if fig in enabled_figures(config) else {}
+
+
 def figure_code(fig):
-    family = FIGURE_INPUTS[fig]["family"]
-    return (
-        code(f"plots/{fig}.py", *([f"plots/{family}.py"] if family else [])) + PLOT_CODE
-    )
+    return code(f"plots/{KINDS[FIGURES[fig].kind].module}.py") + PLOT_CODE
 
 
 def figure_input_args(wildcards, input):
@@ -176,7 +231,19 @@ def figure_input_args(wildcards, input):
 
 
 def all_targets():
-    """Every figure whose experiments are configured, and every experiment's full tables."""
-    figures = [f"{FIGURES}/{fig}.pdf" for fig in enabled_figures(config)]
-    tables = [f"{RESULTS}/{name}/runs_all.csv" for name in config["experiments"]]
-    return figures + tables
+    """Every figure whose experiments are configured, every experiment's full tables, and every
+    run's record (checkpoint, log, summary, unit metrics): a run file that was lost (deleted after
+    an "unreadable" error) is rebuilt by a plain `snakemake`, even when the tables are up to date.
+    """
+    figures = [pattern(layout.FIGURE, figure=fig) for fig in enabled_figures(config)]
+    tables = [
+        pattern(layout.RUNS_TABLE, experiment=name, subset="all")
+        for name in config["experiments"]
+    ]
+    runs = [
+        path
+        for name in config["experiments"]
+        for template in (layout.MODEL, layout.TRAIN_LOG, layout.SUMMARY, layout.UNITS)
+        for path in run_files(name, "all", template)
+    ]
+    return figures + tables + runs

@@ -5,14 +5,14 @@ rule prepare_data:
     input:
         code=DATA_CODE,
     output:
-        f"{DATA}/{{dataset}}.npz",
+        pattern(layout.DATASET),
     log:
         f"{LOGS}/prepare_data/{{dataset}}.log",
     conda:
         ENV
     params:
         args=lambda wc: " ".join(dataset_args(config, wc.dataset)),
-        raw_dir=f"{DATA}/raw",
+        raw_dir=f"{config['data_dir']}/raw",
     shell:
         "python -m selectivity prepare-data --dataset {wildcards.dataset} --out {output} "
         "--raw-dir {params.raw_dir} {params.args} > {log} 2>&1"

@@ -1,8 +1,10 @@
-# Stage 5: the paper's figures, one rule each (figure_fig1 ... figure_figA12). A figure's rule
-# takes the tables it shows and its own plotting module as inputs, and writes the PDF and a CSV of
-# the numbers and p-values it shows.
+# Stage 5: the paper's figures, one rule each (figure_fig1 ... figure_figA12), generated from the
+# figure specs (src/selectivity/plots/specs.py). A figure's rule takes the tables it shows and its
+# kind's plotting module as inputs, its resolved spec as params (so editing one entry reruns that
+# figure), and writes the PDF and a CSV of the numbers and p-values it shows; both go into the
+# report, in the paper's order, with the spec's caption.
 
-for fig in FIGURE_INPUTS:
+for fig in FIGURES:
 
     rule:
         name:
@@ -12,11 +14,17 @@ for fig in FIGURE_INPUTS:
             code=figure_code(fig),
         output:
             pdf=report(
-                f"{FIGURES}/{fig}.pdf",
-                caption=f"../report/{fig}.rst",
+                pattern(layout.FIGURE, figure=fig),
+                caption="../report/figure.rst",
                 category="Figures",
+                labels={"figure": f"{FIGURES[fig].order:02d} {fig}", "file": "PDF"},
             ),
-            csv=f"{FIGURES}/{fig}.csv",
+            csv=report(
+                pattern(layout.FIGURE_STATS, figure=fig),
+                caption="../report/figure.rst",
+                category="Figures",
+                labels={"figure": f"{FIGURES[fig].order:02d} {fig}", "file": "CSV"},
+            ),
         log:
             f"{LOGS}/figures/{fig}.log",
         conda:
@@ -24,7 +32,8 @@ for fig in FIGURE_INPUTS:
         params:
             fig=fig,
             inputs=figure_input_args,
-            params=json.dumps(figure_params(config, fig)),
+            params=json.dumps(resolved_figure(fig)),
+            caption=resolved_figure(fig).get("caption", ""),
         shell:
             "python -m selectivity plot {params.fig} {params.inputs} --params {params.params:q} "
             "--out {output.pdf} --stats {output.csv} > {log} 2>&1"

@@ -3,12 +3,12 @@
 
 rule collect_runs:
     input:
-        summaries=lambda wc: run_files(wc.experiment, wc.subset),
-        units=lambda wc: run_files(wc.experiment, wc.subset, "units.csv"),
+        summaries=lambda wc: run_files(wc.experiment, wc.subset, layout.SUMMARY),
+        units=lambda wc: run_files(wc.experiment, wc.subset, layout.UNITS),
         code=TABLE_CODE,
     output:
-        runs=f"{RESULTS}/{{experiment}}/runs_{{subset}}.csv",
-        layers=f"{RESULTS}/{{experiment}}/layers_{{subset}}.csv",
+        runs=pattern(layout.RUNS_TABLE),
+        layers=pattern(layout.LAYERS_TABLE),
     log:
         f"{LOGS}/collect_runs/{{experiment}}_{{subset}}.log",
     conda:

@@ -1,6 +1,8 @@
 # Stage 2: one training job per (experiment, alpha, seed). The resume state (train_state.pt in the
 # run directory) is deliberately not an output, so Snakemake never deletes it before a retry; a
 # retried job (global --retries: a fresh submission with `attempt` times the runtime) resumes it.
+# params.run_config holds the keys that can change the result (a change reruns the run);
+# params.runtime the others (device, eval_batch_size, ...), which are no rerun trigger.
 
 
 rule train:
@@ -8,9 +10,9 @@ rule train:
         data=dataset_file,
         code=TRAIN_CODE,
     output:
-        model=f"{RUN}/model.pt",
-        log=f"{RUN}/log.csv",
-        summary=f"{RUN}/summary.json",
+        model=pattern(layout.MODEL),
+        log=pattern(layout.TRAIN_LOG),
+        summary=pattern(layout.SUMMARY),
     log:
         f"{LOGS}/train/{{experiment}}/alpha_{{alpha}}/seed_{{seed}}.log",
     conda:
@@ -24,7 +26,9 @@ rule train:
         cpus_per_task=lambda wc: experiment(wc.experiment)["threads"],
     params:
         run_config=run_config_json,
+        runtime=runtime_json,
         out_dir=RUN,
     shell:
         "python -m selectivity train --data {input.data} --out-dir {params.out_dir} "
-        "--config-json {params.run_config:q} --threads {threads} > {log} 2>&1"
+        "--config-json {params.run_config:q} --runtime-json {params.runtime:q} "
+        "--threads {threads} > {log} 2>&1"

@@ -1,9 +1,14 @@
-"""Per-unit metrics of one run, as one tidy table (one row per unit):
+"""Per-unit metrics of one run, as one tidy table (one row per unit), and their summaries per layer
+and per network.
 
-layer_index, layer, unit, si (Eq. 1 over the whole test set), dead (A.6), si_alive (SI, NaN for
-dead units), precision (A.5), preferred_class (argmax of the class-conditional means).
+Units table: layer_index, layer, unit, si (Eq. 1 over the whole test set), dead (A.6), si_alive
+(SI, NaN for dead units), precision (A.5; NaN for dead units, whose "top N images" are all ties and
+so an artefact of the test-set order), preferred_class (argmax of the class-conditional means).
 
 SI uses ``selectivity.metrics.class_selectivity``: the same definition as the training regularizer.
+With ReLUs SI lies in [0, 1]; with leaky ReLUs activations can be negative, Eq. 1's denominator can
+reach 0 or change sign and SI can leave [0, 1] (kept as the paper defines it; the summaries count
+such units and give the median beside the mean).
 """
 
 from __future__ import annotations
@@ -15,6 +20,13 @@ from .dead import dead_units
 from .precision import default_n_top, precision
 
 UNIT_COLUMNS = ["layer_index", "layer", "unit", "si", "dead", "si_alive", "precision", "preferred_class"]
+LAYER_COLUMNS = ["layer_index", "layer", "n_units", "mean_si", "median_si", "mean_si_alive", "mean_precision",
+                 "dead_fraction", "n_si_outside"]
+# Network summaries in both readings: Eq. 3's mean over layers of the per-layer values (no prefix)
+# and the value over all units of the network pooled (prefix "units_"); see network_summary.
+NETWORK_COLUMNS = ["mean_si", "median_si", "mean_si_alive", "mean_precision", "dead_fraction",
+                   "units_mean_si", "units_median_si", "units_mean_si_alive", "units_mean_precision",
+                   "units_dead_fraction", "n_units", "n_si_outside"]
 
 
 def unit_table(acts, n_top: int | None = None, eps: float = 1e-7) -> pd.DataFrame:
@@ -34,25 +46,44 @@ def unit_table(acts, n_top: int | None = None, eps: float = 1e-7) -> pd.DataFram
         frames.append(pd.DataFrame({
             "layer_index": i, "layer": name, "unit": np.arange(a.shape[1]), "si": si, "dead": dead,
             "si_alive": np.where(dead, np.nan, si),
-            "precision": precision(a, acts.labels, acts.num_classes, n_top),
+            "precision": np.where(dead, np.nan, precision(a, acts.labels, acts.num_classes, n_top)),
             "preferred_class": means.argmax(0).numpy(),
         }))
     return pd.concat(frames, ignore_index=True)[UNIT_COLUMNS]
 
 
+def _outside_unit_interval(si: pd.Series) -> pd.Series:
+    return (si < 0) | (si > 1)
+
+
 def layer_summary(units: pd.DataFrame) -> pd.DataFrame:
-    """Per layer: n_units, mean_si, mean_si_alive (over live units), mean_precision, dead_fraction."""
+    """Per layer (LAYER_COLUMNS): n_units, mean and median SI, mean SI and mean precision over the
+    live units, the fraction of dead units, and how many units have SI outside [0, 1]."""
+    units = units.assign(si_outside=_outside_unit_interval(units["si"]))
     g = units.groupby(["layer_index", "layer"], sort=True)
-    return g.agg(n_units=("unit", "size"), mean_si=("si", "mean"), mean_si_alive=("si_alive", "mean"),
-                 mean_precision=("precision", "mean"), dead_fraction=("dead", "mean")).reset_index()
+    out = g.agg(n_units=("unit", "size"), mean_si=("si", "mean"), median_si=("si", "median"),
+                mean_si_alive=("si_alive", "mean"), mean_precision=("precision", "mean"),
+                dead_fraction=("dead", "mean"), n_si_outside=("si_outside", "sum")).reset_index()
+    return out[LAYER_COLUMNS]
 
 
-def network_summary(layers: pd.DataFrame) -> dict:
-    """Network-level means (Eq. 3 style: the mean over layers of the per-layer means). Layers whose
-    units are all dead are left out of mean_si_alive."""
+def network_summary(units: pd.DataFrame) -> dict:
+    """One run's network-level values (NETWORK_COLUMNS), in the two readings of "mean over the
+    network": Eq. 3's mean over layers of each layer's value (mean_si, ...: the regularizer's
+    mu_SI) and the value over all units pooled (units_mean_si, ...). Dead units are left out of
+    the *_alive and precision values; a layer with no live unit is left out of their layer means."""
+    layers = layer_summary(units)
     return {
         "mean_si": float(layers["mean_si"].mean()),
+        "median_si": float(layers["median_si"].mean()),
         "mean_si_alive": float(layers["mean_si_alive"].mean(skipna=True)),
-        "mean_precision": float(layers["mean_precision"].mean()),
+        "mean_precision": float(layers["mean_precision"].mean(skipna=True)),
         "dead_fraction": float(layers["dead_fraction"].mean()),
+        "units_mean_si": float(units["si"].mean()),
+        "units_median_si": float(units["si"].median()),
+        "units_mean_si_alive": float(units["si_alive"].mean(skipna=True)),
+        "units_mean_precision": float(units["precision"].mean(skipna=True)),
+        "units_dead_fraction": float(units["dead"].mean()),
+        "n_units": int(len(units)),
+        "n_si_outside": int(_outside_unit_interval(units["si"]).sum()),
     }

@@ -97,12 +97,25 @@ def save_prepared(
 
 
 def load_prepared(path: str | Path) -> PreparedData:
+    """The prepared dataset at ``path``, checked: every split present, uint8 images [N, C, H, W] with
+    N labels in [0, classes), the metadata's sizes. A bad file raises InputError naming it."""
+    from ..inputs import input_error, load_npz, require
+
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: prepared dataset not found; run `selectivity prepare-data` first")
-    with np.load(path, allow_pickle=False) as z:
-        info = json.loads(str(z["meta"]))
-        splits = {k: Split(torch.from_numpy(z[f"{k}_images"]), torch.from_numpy(z[f"{k}_labels"])) for k in SPLITS}
-    return PreparedData(
-        name=info["name"], classes=info["classes"], mean=info["mean"], std=info["std"], meta=info, **splits
-    )
+    arrays = load_npz(path, ["meta"] + [f"{k}_{a}" for k in SPLITS for a in ("images", "labels")])
+    try:
+        info = json.loads(str(arrays["meta"]))
+        name, classes, mean, std = info["name"], info["classes"], info["mean"], info["std"]
+    except (ValueError, KeyError, TypeError) as e:
+        raise input_error(path, f"its metadata is damaged ({type(e).__name__}: {e})") from e
+    splits = {}
+    for k in SPLITS:
+        x, y = arrays[f"{k}_images"], arrays[f"{k}_labels"]
+        require(x.dtype == np.uint8 and x.ndim == 4 and y.ndim == 1 and len(x) == len(y), path,
+                f"split {k!r} is not uint8 images [N, C, H, W] with N labels")
+        require(len(y) == 0 or (0 <= y.min() and y.max() < len(classes)), path,
+                f"split {k!r} has labels outside [0, {len(classes)})")
+        require(info.get("sizes", {}).get(k, len(y)) == len(y), path,
+                f"split {k!r} holds {len(y)} images, its metadata says {info.get('sizes', {}).get(k)}")
+        splits[k] = Split(torch.from_numpy(x), torch.from_numpy(y))
+    return PreparedData(name=name, classes=classes, mean=mean, std=std, meta=info, **splits)

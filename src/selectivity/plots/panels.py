@@ -1,7 +1,8 @@
 """Panels shared by the paper's figures, and the long statistics table every figure writes.
 
 Statistics table (one CSV per figure): panel, experiment, quantity, alpha, layer_index, n, mean,
-ci_low, ci_high, test, statistic, p, p_corrected, stars.
+ci_low, ci_high, test, statistic, p, p_corrected, stars. ``quantity`` is the table column (or the
+derived quantity) a row summarizes; ``n`` the number of networks (or of values) behind it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import MaxNLocator
 
-from ..stats import bootstrap_ci, compare_signs, compare_to_control, stars
+from ..stats import STATS_DEFAULTS, bootstrap_ci, compare_signs, compare_to_control, stars
 from .style import alpha_colors, alpha_label
 
 STAT_COLUMNS = ["panel", "experiment", "quantity", "alpha", "layer_index", "n", "mean", "ci_low", "ci_high",
@@ -19,23 +20,17 @@ STAT_COLUMNS = ["panel", "experiment", "quantity", "alpha", "layer_index", "n", 
 TEST_NAMES = {"t": "t-test vs alpha=0, Bonferroni", "ranksum": "Wilcoxon rank-sum vs alpha=0, Bonferroni"}
 
 
-def stats_options(params: dict) -> dict:
-    """The statistics keyword arguments shared by every figure (from the config's `stats`)."""
-    return {"ci": params.get("ci", 0.95), "n_bootstrap": params.get("n_bootstrap", 10000),
-            "seed": params.get("bootstrap_seed", 0), "equal_var": params.get("equal_var", True)}
-
-
-def select_sign(runs: pd.DataFrame, sign: str) -> pd.DataFrame:
-    """sign: "penalize" (alpha <= 0), "promote" (alpha >= 0) or "all"."""
-    keep = {"penalize": runs["alpha"] <= 0, "promote": runs["alpha"] >= 0, "all": runs["alpha"] == runs["alpha"]}[sign]
-    return runs[keep]
+def stats_options(stats: dict | None = None) -> dict:
+    """Keyword arguments of the statistics functions, from the config's `stats` section."""
+    s = {**STATS_DEFAULTS, **(stats or {})}
+    return {"ci": s["ci"], "n_bootstrap": s["n_bootstrap"], "seed": s["bootstrap_seed"], "equal_var": s["equal_var"]}
 
 
 def versus_control(runs: pd.DataFrame, value: str, panel: str, star_levels, opts: dict, test: str = "t",
                    quantity: str | None = None) -> pd.DataFrame:
     """Mean and CI of ``value`` per alpha, with a test of each alpha against alpha = 0."""
     if 0 not in set(runs["alpha"]):
-        raise ValueError(f"no alpha = 0 runs: {panel} compares against the alpha = 0 baseline")
+        raise ValueError(f"no alpha = 0 runs: panel {panel} compares against the alpha = 0 baseline")
     out = compare_to_control(runs, value, test=test, **opts)
     out["stars"] = [stars(p, star_levels) if pd.notna(p) else "" for p in out["p_corrected"]]
     out["test"] = [TEST_NAMES[test] if a != 0 else "control" for a in out["alpha"]]
@@ -68,6 +63,16 @@ def signs(runs: pd.DataFrame, value: str, panel: str, star_levels, opts: dict) -
     return _long(pd.DataFrame(rows), panel, runs, value)
 
 
+def outside_unit_interval(runs: pd.DataFrame, panel: str) -> pd.DataFrame:
+    """Per alpha: the fraction of all units (of all its networks) whose SI lies outside [0, 1]
+    (possible with leaky ReLUs, where Eq. 1's denominator can reach 0 or go negative)."""
+    rows = []
+    for alpha, sub in runs.groupby("alpha", sort=True):
+        frac = sub["n_si_outside"].sum() / max(1, sub["n_units"].sum())
+        rows.append({"alpha": alpha, "n": int(sub["n_units"].sum()), "mean": frac, "ci_low": frac, "ci_high": frac})
+    return _long(pd.DataFrame(rows), panel, runs, "fraction_of_units_with_si_outside_0_1")
+
+
 def _long(df: pd.DataFrame, panel: str, runs: pd.DataFrame, quantity: str) -> pd.DataFrame:
     df = df.copy()
     df["panel"] = panel
@@ -79,10 +84,6 @@ def _long(df: pd.DataFrame, panel: str, runs: pd.DataFrame, quantity: str) -> pd
         if col not in df:
             df[col] = "" if col in ("test", "stars") else np.nan
     return df[STAT_COLUMNS]
-
-
-def rows(stats: pd.DataFrame, panel: str) -> pd.DataFrame:
-    return stats[stats["panel"] == panel]
 
 
 # ---------------------------------------------------------------- drawing
@@ -100,6 +101,37 @@ def violins(ax, runs: pd.DataFrame, value: str, stats: pd.DataFrame, colors: dic
     ax.set_ylabel(ylabel)
 
 
+def split_violins(ax, runs: pd.DataFrame, value: str, stats: pd.DataFrame, ylabel: str) -> None:
+    """Per |alpha| > 0, a violin split in two: alpha < 0 on the left (blue), alpha > 0 on the right
+    (red); in each half a solid line at the mean and dashed lines at the quartiles (Fig. 5a)."""
+    mags = sorted({abs(a) for a in runs["alpha"] if a != 0})
+    palette = alpha_colors([-max(mags), max(mags)]) if mags else {}
+    for x, m in enumerate(mags):
+        for sgn, side in ((-1, "low"), (1, "high")):
+            vals = runs.loc[runs["alpha"] == sgn * m, value].dropna().to_numpy(float)
+            if not len(vals):
+                continue
+            color = palette[sgn * max(mags)]
+            if len(vals) > 1 and np.ptp(vals) > 0:
+                parts = ax.violinplot([vals], positions=[x], widths=0.8, side=side, showextrema=False)
+                for body in parts["bodies"]:
+                    body.set_facecolor(color)
+                    body.set_edgecolor(color)
+                    body.set_alpha(0.6)
+            half = (-0.35, 0) if sgn < 0 else (0, 0.35)
+            q1, q3 = np.quantile(vals, [0.25, 0.75])
+            ax.hlines(vals.mean(), x + half[0], x + half[1], color="k", lw=1.2, linestyles="solid")
+            ax.hlines([q1, q3], x + half[0], x + half[1], color="k", lw=0.8, linestyles="dashed")
+    pairs = stats.assign(m=stats["alpha"].abs()).drop_duplicates("m")
+    _stars_above(ax, range(len(mags)), mags, pairs.assign(alpha=pairs["m"]), runs[value])
+    ax.set_xticks(range(len(mags)), [alpha_label(m) for m in mags])
+    ax.set_xlabel("regularization scale magnitude |α|")
+    ax.set_ylabel(ylabel)
+    ax.plot([], [], color=palette.get(-max(mags), "b") if mags else "b", lw=6, alpha=0.6, label="α < 0")
+    ax.plot([], [], color=palette.get(max(mags), "r") if mags else "r", lw=6, alpha=0.6, label="α > 0")
+    ax.legend(frameon=False)
+
+
 def _stars_above(ax, xs, alphas, stats, values) -> None:
     top, span = values.max(), max(1e-3, values.max() - values.min())
     marks = dict(zip(stats["alpha"], stats["stars"].fillna("")))
@@ -109,17 +141,33 @@ def _stars_above(ax, xs, alphas, stats, values) -> None:
     ax.set_ylim(top=top + 0.12 * span)
 
 
-def alpha_points(ax, stats: pd.DataFrame, colors: dict, ylabel: str, show_stars: bool = False) -> None:
-    """Mean with CI error bars per alpha, alphas as ordered categories."""
+def alpha_points(ax, stats: pd.DataFrame, colors: dict, ylabel: str, show_stars: bool = False,
+                 median: pd.DataFrame | None = None) -> None:
+    """Mean with CI error bars per alpha, alphas as ordered categories; ``median``: per-alpha
+    medians (a robust summary) drawn as open markers beside the means."""
     stats = stats.sort_values("alpha")
     for i, r in enumerate(stats.itertuples()):
         ax.errorbar(i, r.mean, yerr=[[r.mean - r.ci_low], [r.ci_high - r.mean]], fmt="o", color=colors[r.alpha],
-                    capsize=3)
+                    capsize=3, label="mean" if i == 0 and median is not None else None)
         if show_stars and r.stars:
             ax.annotate(r.stars, (i, r.ci_high), textcoords="offset points", xytext=(0, 3), ha="center")
+    if median is not None:
+        med = median.set_index("alpha")["mean"]
+        xs = [i + 0.25 for i, a in enumerate(stats["alpha"]) if a in med.index]
+        ax.plot(xs, [med[a] for a in stats["alpha"] if a in med.index], "D", mfc="none", mec="0.3", ms=4,
+                ls="none", label="median")
+        ax.legend(frameon=False, fontsize=7)
     ax.set_xticks(range(len(stats)), [alpha_label(a) for a in stats["alpha"]])
     ax.set_xlabel("regularization scale α")
     ax.set_ylabel(ylabel)
+
+
+def note_outside(ax, outside: pd.DataFrame) -> None:
+    """Say on the panel when units' SI left [0, 1] (leaky ReLUs), with the largest fraction."""
+    if len(outside) and outside["mean"].max() > 0:
+        worst = outside.loc[outside["mean"].idxmax()]
+        ax.text(0.02, 0.98, f"SI outside [0, 1]: up to {worst['mean']:.1%} of units (α = {alpha_label(worst['alpha'])})",
+                transform=ax.transAxes, ha="left", va="top", fontsize=7, color="0.3")
 
 
 def layer_lines(ax, stats: pd.DataFrame, colors: dict, ylabel: str) -> None:

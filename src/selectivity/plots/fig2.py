@@ -1,9 +1,0 @@
-"""Figure 2: test accuracy against alpha <= 0 (a, b) and against mean class selectivity (c), ResNet20."""
-
-from .accuracy_figure import accuracy_figure
-
-STAR_LEVELS = [(0.05, "*"), (5e-6, "**")]  # the caption's thresholds
-
-
-def make(inputs, out_pdf, out_csv, **params):
-    return accuracy_figure(inputs, out_pdf, out_csv, sign="penalize", star_levels=STAR_LEVELS, title="Effects of reducing class selectivity on test accuracy (ResNet20)", **params)

@@ -1,0 +1,216 @@
+"""Every paper figure as one declarative entry, read by the workflow (rules, inputs, report
+captions), the config validation (each figure's options, by kind) and the plotting CLI.
+
+A figure = a *kind* (what is drawn: a function in one module of this package) + the runs it shows
+(the experiments, a subset of alpha) + what the paper fixes for it (quantity, test, star levels,
+title, caption). Adding a figure of an existing kind is one entry in ``FIGURES``.
+
+Imports nothing heavy: the Snakefile reads it at parse time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+ZOOM = {"type": "number", "minimum": 0, "default": 1.0,
+        "description": "the |alpha| range of the zoomed panel (the paper's: up to 1)"}
+LABELS = {"type": "array", "items": {"type": "string"},
+          "description": "legend labels, one per experiment (default: the experiments' names)"}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a kind of figure draws and reads.
+
+    module, function: ``selectivity.plots.<module>.<function>(data, figure)`` draws it.
+    tables: the per-experiment tables it reads ("runs", "layers"); pwcca: it reads PWCCA tables.
+    multi: it compares several experiments (config key ``experiments``, else ``experiment``).
+    options: the config options it takes, as JSON-schema properties with defaults.
+    """
+
+    module: str
+    function: str
+    tables: tuple[str, ...] = ("runs",)
+    pwcca: bool = False
+    multi: bool = False
+    options: dict = field(default_factory=dict)
+
+
+KINDS = {
+    "accuracy": Kind("accuracy", "accuracy_figure", options={"zoom_max_abs_alpha": ZOOM}),
+    "selectivity": Kind("selectivity", "selectivity_figure", tables=("runs", "layers")),
+    "sign_distributions": Kind("signs", "sign_distributions_figure"),
+    "sign_lines": Kind("signs", "sign_lines_figure", options={"zoom_max_abs_alpha": ZOOM}),
+    "sign_control": Kind("signs", "sign_control_figure"),
+    "pwcca": Kind("pwcca", "pwcca_figure", tables=(), pwcca=True, options={
+        "example_alpha": {"type": "number", "exclusiveMaximum": 0, "default": -10,
+                          "description": "the alpha of panel a (the paper's: -10; the most negative if absent)"}}),
+    "dead_units": Kind("dead_units", "dead_units_figure", tables=("runs", "layers")),
+    "leaky": Kind("comparisons", "leaky_figure", multi=True, options={
+        "labels": LABELS,
+        "detail_index": {"type": "integer", "default": -1,
+                         "description": "which experiment panel b shows (the paper's: b = 0.5, the last)"}}),
+    "models": Kind("comparisons", "models_figure", multi=True, options={"labels": LABELS}),
+}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One paper figure. title / caption may use {model} (the display name of the experiments'
+    model), {ci} (e.g. "95 %"), {network_mean} (which mean over the network the figure shows) and
+    {stars} (the star levels, with the test); the caption is reStructuredText."""
+
+    kind: str
+    title: str
+    caption: str
+    experiments: tuple[str, ...] = ("resnet20",)  # the paper's; the config may name others
+    subset: str = "all"  # runs shown: "penalize" (alpha <= 0), "promote" (alpha >= 0), "all"
+    quantity: str = "si"  # selectivity / dead_units kinds: "si", "si_alive", "precision"
+    stars: tuple[tuple[float, str], ...] = ()  # the caption's thresholds of the corrected p-value
+    test: str = "t"  # "t" (t-test) or "ranksum" (Wilcoxon rank-sum)
+    labels: tuple[str, ...] = ()  # default legend labels of a multi-experiment figure
+    order: int = 0  # position in the paper (report order)
+
+
+_ACC = ("(a) Test accuracy as a function of the regularization scale α ({side}), violins with an inner box "
+        "plot (its darker central line spans the central two quartiles); (b) identical to (a), for the subset "
+        "\\|α\\| ≤ zoom; (c) test accuracy against {network_mean} for each α. Error bars: bootstrapped {ci} "
+        "confidence intervals over networks. {stars}")
+_SEL = ("(a) Mean {what} per layer for each α ({side}); (b) {network_mean} of the {what} over the network "
+        "(filled: mean; open: median, a robust summary where units leave [0, 1]). Error bars and bands: "
+        "bootstrapped {ci} confidence intervals over networks.")
+_BLUE, _RED = "intensity of blue", "intensity of red"
+
+FIGURES: dict[str, Figure] = {
+    "fig1": Figure("selectivity", "Manipulating class selectivity by regularizing against it ({model})",
+                   _SEL.format(what="class selectivity index", side=_BLUE, network_mean="{network_mean}", ci="{ci}"),
+                   subset="penalize", order=1),
+    "fig2": Figure("accuracy", "Effects of reducing class selectivity on test accuracy ({model})",
+                   _ACC.format(side=_BLUE, network_mean="{network_mean}", ci="{ci}", stars="{stars}"),
+                   subset="penalize", stars=((0.05, "*"), (5e-6, "**")), order=2),
+    "fig3": Figure("pwcca", "Class selectivity is suppressed, not rotated off-axis ({model})",
+                   "(a) Mean PWCCA distance ρ per layer between replicate networks trained at the example α, "
+                   "ρ(α, α) (light), and between networks at that α and at α = 0, ρ(α, α₀) (dark). Each network "
+                   "contributes its mean distance to its replicates and to the α = 0 networks; bands: "
+                   "bootstrapped {ci} confidence intervals over networks. (b) CCA distance ratio "
+                   "ρ(α, α₀) : ρ(α, α) averaged over layers, per α < 0 (the example circled), mean and "
+                   "bootstrapped {ci} CI over networks; {stars}, paired over networks (n = seeds). (c) The "
+                   "ratio per layer.",
+                   subset="penalize", stars=((5e-6, "*"),), order=3),
+    "fig4": Figure("accuracy", "Effects of increasing class selectivity on test accuracy ({model})",
+                   _ACC.format(side=_RED, network_mean="{network_mean}", ci="{ci}", stars="{stars}"),
+                   subset="promote", stars=((2e-4, "*"), (5e-7, "**")), order=4),
+    "fig5": Figure("sign_distributions",
+                   "Increasing class selectivity harms test accuracy more than reducing it ({model})",
+                   "(a) Test accuracy as a function of \\|α\\| for α < 0 (blue, left halves) and α > 0 (red, right "
+                   "halves); in the distributions the solid line is the mean and the dashed lines the central two "
+                   "quartiles. {stars} (b) Test accuracy against {network_mean} for every α; error bars: "
+                   "bootstrapped {ci} confidence intervals.",
+                   stars=((6e-6, "**"),), test="ranksum", order=5),
+    "figA1": Figure("selectivity", "Regularizing to increase class selectivity ({model})",
+                    _SEL.format(what="class selectivity index", side=_RED, network_mean="{network_mean}", ci="{ci}"),
+                    subset="promote", order=6),
+    "figA2": Figure("selectivity", "Regularizing to decrease class selectivity ({model})",
+                    _SEL.format(what="class selectivity index", side=_BLUE, network_mean="{network_mean}", ci="{ci}"),
+                    experiments=("vgg16",), subset="penalize", order=7),
+    "figA3": Figure("accuracy", "Effects of reducing class selectivity on test accuracy ({model})",
+                    _ACC.format(side=_BLUE, network_mean="{network_mean}", ci="{ci}", stars="{stars}"),
+                    experiments=("vgg16",), subset="penalize", stars=((5e-3, "*"), (5e-6, "**"), (5e-60, "***")),
+                    order=8),
+    "figA4": Figure("selectivity", "Regularizing to increase class selectivity ({model})",
+                    _SEL.format(what="class selectivity index", side=_RED, network_mean="{network_mean}", ci="{ci}"),
+                    experiments=("vgg16",), subset="promote", order=9),
+    "figA5": Figure("accuracy", "Effects of increasing class selectivity on test accuracy ({model})",
+                    _ACC.format(side=_RED, network_mean="{network_mean}", ci="{ci}", stars="{stars}"),
+                    experiments=("vgg16",), subset="promote", stars=((0.05, "*"), (5e-4, "**"), (9e-6, "***")),
+                    order=10),
+    "figA6": Figure("sign_lines", "Regularizing to promote vs. penalize class selectivity ({model})",
+                    "(a) Test accuracy as a function of \\|α\\| when promoting (α > 0, red) or penalizing (α < 0, "
+                    "blue) class selectivity; error bars: bootstrapped {ci} confidence intervals. (b) Identical "
+                    "to (a), for the subset \\|α\\| ≤ zoom. {stars}",
+                    experiments=("vgg16",), stars=((0.05, "*"), (1e-3, "**"), (1e-6, "***")), test="ranksum",
+                    order=11),
+    "figA7": Figure("selectivity", "Regularizing against class selectivity, measured by precision ({model})",
+                    _SEL.format(what="precision (A.5; dead units left out)", side=_BLUE,
+                                network_mean="{network_mean}", ci="{ci}"),
+                    subset="penalize", quantity="precision", order=12),
+    "figA8": Figure("selectivity", "Regularizing for class selectivity, measured by precision ({model})",
+                    _SEL.format(what="precision (A.5; dead units left out)", side=_RED,
+                                network_mean="{network_mean}", ci="{ci}"),
+                    subset="promote", quantity="precision", order=13),
+    "figA9": Figure("dead_units", "Removing dead units stabilizes the effects of large positive α ({model})",
+                    "(a) Proportion of dead units per layer for each α ≥ 0 (intensity of red); (b) {network_mean} "
+                    "of the class selectivity index after removing dead units, per α; (c) test accuracy against "
+                    "that value. Error bars: bootstrapped {ci} confidence intervals. {stars}",
+                    subset="promote", quantity="si_alive", stars=((2e-4, "*"), (5e-7, "**")), order=14),
+    "figA10": Figure("leaky", "Reviving dead units does not rescue the deficit of increased selectivity ({model})",
+                     "(a) Test accuracy as a function of α ≥ 0 for leaky ReLUs of several negative slopes b "
+                     "(intensity of red); (b) {network_mean} of the class selectivity index as a function of α "
+                     "for one slope (the paper's: b = 0.5; filled: mean, open: median, as SI can leave [0, 1] with "
+                     "leaky ReLUs). Error bars: bootstrapped {ci} confidence intervals. {stars}",
+                     experiments=("resnet20_leaky0.01", "resnet20_leaky0.1", "resnet20_leaky0.3", "resnet20_leaky0.5"),
+                     labels=("b = 0.01", "b = 0.1", "b = 0.3", "b = 0.5"), subset="promote",
+                     stars=((1e-3, "*"), (2e-4, "**"), (5e-10, "***")), order=15),
+    "figA11": Figure("sign_control", "Promoting vs. penalizing class selectivity ({model})",
+                     "Test accuracy as a function of \\|α\\| when promoting (α > 0, red) or penalizing (α < 0, blue) "
+                     "class selectivity. Error bars: bootstrapped {ci} confidence intervals. {stars}",
+                     stars=((0.05, "*"), (6e-6, "**")), test="ranksum", order=16),
+    "figA12": Figure("models", "Differences between models ({model})",
+                     "(a) Test accuracy and (b) {network_mean} of the class selectivity index as a function of α, "
+                     "one colour per experiment (the paper's: ResNet20 cyan, VGG16 orange). Error bars: "
+                     "bootstrapped {ci} confidence intervals.",
+                     experiments=("resnet20", "vgg16"), labels=("ResNet20", "VGG16"), order=17),
+}
+
+NETWORK_MEANS = {
+    "layers": "the mean over layers of each layer's mean over its units (Eq. 3)",
+    "units": "the mean over all units of the network",
+}
+TESTS = {
+    "t": "difference from α = 0, t-test, Bonferroni-corrected",
+    "ranksum": "difference from α = 0, Wilcoxon rank-sum test, Bonferroni-corrected",
+    "ranksum_signs": "difference between α < 0 and α > 0 at equal \\|α\\|, Wilcoxon rank-sum test, "
+                     "Bonferroni-corrected",
+    "paired": "ρ(α, α₀) > ρ(α, α), paired t-test",
+}
+
+
+def describe_test(fig: Figure, rst: bool = True) -> str:
+    """The test behind a figure's stars, as its caption says it."""
+    if fig.kind in ("sign_distributions", "sign_lines"):
+        text = TESTS["ranksum_signs"]
+    elif fig.kind == "pwcca":
+        text = TESTS["paired"]
+    else:
+        text = TESTS[fig.test]
+    return text if rst else text.replace("\\", "")
+
+
+def stars_text(stars, rst: bool = True) -> str:
+    """"* p < 0.05, ** p < 5e-06" (asterisks escaped for reStructuredText)."""
+    star = "\\*" if rst else "*"
+    return ", ".join(f"{mark.replace('*', star)} p < {threshold:g}" for threshold, mark in sorted(stars, reverse=True))
+
+
+def figure_schema(name: str) -> dict:
+    """The JSON schema of ``figures.<name>`` in the config: the experiment(s) and the kind's options
+    (any other key is an error), with the paper's experiments as default."""
+    fig, kind = FIGURES[name], KINDS[FIGURES[name].kind]
+    props = dict(kind.options)
+    if kind.multi:
+        props["experiments"] = {"type": "array", "minItems": 1, "items": {"type": "string"},
+                                "default": list(fig.experiments), "description": "the experiments the figure compares"}
+        default = {"experiments": list(fig.experiments)}
+        if fig.labels:
+            default["labels"] = list(fig.labels)
+    else:
+        props["experiment"] = {"type": "string", "default": fig.experiments[0],
+                               "description": "the experiment the figure shows"}
+        default = {"experiment": fig.experiments[0]}
+    return {"type": "object", "additionalProperties": False, "properties": props, "default": default,
+            "description": f"{name} (kind {fig.kind}): the experiment(s) it shows and its options"}
+
+
+def figure_experiments(spec: dict) -> list[str]:
+    """The experiments of a figure's config entry."""
+    return [spec["experiment"]] if "experiment" in spec else list(spec.get("experiments", []))
