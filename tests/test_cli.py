@@ -1,5 +1,6 @@
 import json
 
+import pandas as pd
 import pytest
 
 from conftest import run_cli
@@ -136,3 +137,34 @@ def test_a_truncated_dataset_names_itself(tmp_path, synthetic_npz):
                    json.dumps({"model": "resnet20", "dataset": "synthetic", "alpha": 0, "seed": 0}), check=False)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert f"{bad}: unreadable" in proc.stderr and "the `prepare_data` job rebuilds it" in proc.stderr
+
+
+def _untrained(path, seed, alpha):
+    import torch
+
+    from selectivity.checkpoint import save_model
+    from selectivity.models import build_model
+
+    torch.manual_seed(seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_model(path, build_model("resnet20", 10, 3, width=0.25),
+               {"model": "resnet20", "num_classes": 10, "in_channels": 3, "model_options": {"width": 0.25},
+                "dataset": "synthetic", "config": {"seed": seed, "alpha": alpha}})
+    return path
+
+
+def test_pwcca_compares_networks_over_the_same_rows(tmp_path, synthetic_npz):
+    models = [_untrained(tmp_path / f"a{s}.pt", s, -1.0) for s in (0, 1)]
+    base = [_untrained(tmp_path / f"b{s}.pt", s, 0.0) for s in (0, 1)]
+    out = tmp_path / "pwcca.csv"
+    run_cli("pwcca", "--alpha", "-1", "--experiment", "e", "--data", synthetic_npz, "--models", *models,
+            "--seeds", 0, 1, "--baseline-models", *base, "--baseline-seeds", 0, 1, "--rows", 300, "--out", out)
+    df = pd.read_csv(out)
+    assert len(df) == 19 * (1 + 4) and set(df["reading"]) == {"positions"}
+    assert set(df["rows"]) == {300}  # every layer is convolutional, with more (image, position) pairs
+    # seed 0 at alpha = -1 and seed 0 at alpha = 0 are the same untrained network: distance 0
+    same = df[(df["kind"] == "baseline") & (df["seed_a"] == df["seed_b"])]
+    assert same["distance"].abs().max() < 1e-4 and df[df["kind"] == "within"]["distance"].min() > 0.01
+    proc = run_cli("pwcca", "--alpha", "-1", "--data", synthetic_npz, "--models", *models, "--seeds", 1, 0,
+                   "--out", out, check=False)
+    assert proc.returncode == 1 and f"{models[0]}: holds the run of seed 0, not of seed 1" in proc.stderr

@@ -12,6 +12,7 @@ import yaml
 from conftest import ROOT
 from selectivity.analysis.unit_metrics import LAYER_COLUMNS
 from selectivity.config import figure_params, validate_config
+from selectivity.errors import InputError
 from selectivity.plots.panels import STAT_COLUMNS
 from selectivity.plots.render import FigureData, load_figure_data, render
 from selectivity.plots.specs import FIGURES, KINDS
@@ -78,7 +79,7 @@ def fake_pwcca(tmp_path, alphas=(-10.0, -1.0, -0.1, 0.0), n_seeds=N_SEEDS, n_lay
                                      "kind": "baseline", "seed_a": i, "seed_b": j,
                                      "distance": 0.1 + gap * abs(a) + rng.normal(0, 0.01)})
         path = tmp_path / f"pwcca_{a}.csv"
-        pd.DataFrame(rows).to_csv(path, index=False)
+        pd.DataFrame(rows).assign(reading="positions", rows=4096).to_csv(path, index=False)
         paths.append(path)
     return paths
 
@@ -106,7 +107,8 @@ def test_every_figure_renders_from_its_spec(fig, tmp_path):
     stats = render(params, figure_inputs(tmp_path, params), tmp_path / f"{fig}.pdf", tmp_path / f"{fig}.csv")
     assert (tmp_path / f"{fig}.pdf").read_bytes()[:5] == b"%PDF-"
     table = pd.read_csv(tmp_path / f"{fig}.csv")
-    assert list(table.columns) == STAT_COLUMNS and len(table) == len(stats) > 0
+    extra = ["pwcca_reading", "pwcca_rows"] if FIGURES[fig].kind == "pwcca" else []
+    assert list(table.columns) == STAT_COLUMNS + extra and len(table) == len(stats) > 0
     assert (table["ci_low"] <= table["mean"] + 1e-12).all() and (table["mean"] <= table["ci_high"] + 1e-12).all()
 
 
@@ -179,6 +181,22 @@ def test_fig3_tests_networks_not_layers(tmp_path):
     assert (stats[stats.panel == "a"]["n"] == N_SEEDS).all()  # bands over networks, not over pairs
     per_layer = stats[(stats.panel == "c") & (stats.alpha == -10.0)]
     assert len(per_layer) == N_LAYERS
+
+
+def test_fig3_names_its_reading_and_refuses_tables_of_another(tmp_path):
+    params = figure_params(fake_config(), "fig3")
+    assert params["pwcca"] == {"reading": "positions", "rows": 4096}
+    assert "4,096 (test image, position) rows per convolutional layer" in params["caption"]
+    paths = fake_pwcca(tmp_path)
+    stats = render(params, {"pwcca": paths}, tmp_path / "f.pdf", tmp_path / "f.csv")
+    assert set(stats["pwcca_reading"]) == {"positions"} and set(stats["pwcca_rows"].dropna()) == {4096}
+    c = fake_config()
+    c["analysis"]["pwcca_reading"] = "images"
+    images = figure_params(c, "fig3")
+    assert "one row per test image" in images["caption"]
+    with pytest.raises(InputError, match="computed under the PWCCA reading \\['positions'\\], the config asks for 'images'"):
+        render(images, {"pwcca": paths}, tmp_path / "f.pdf", tmp_path / "f.csv")
+    assert "pwcca" not in figure_params(c, "fig2")  # other figures do not rerun when the PWCCA keys change
 
 
 def test_fig3_without_an_effect_is_not_starred(tmp_path):

@@ -186,6 +186,7 @@ FIGURE_JOBS = {f"figure_{fig}" for fig in ("fig1", "fig2", "fig3", "fig4", "fig5
     ("src/selectivity/analysis/precision.py", None, "analysis"),
     ("src/selectivity/tables.py", None, "tables"),
     ("src/selectivity/cca.py", None, {"pwcca": 2, "figure_fig3": 1, "all": 1}),
+    ("src/selectivity/analysis/pwcca_rows.py", None, {"pwcca": 2, "figure_fig3": 1, "all": 1}),
     ("src/selectivity/metrics.py", None, "training"),
     ("src/selectivity/train.py", None, "training"),
     ("src/selectivity/inputs.py", None, {}),
@@ -245,6 +246,14 @@ def test_the_network_mean_reruns_the_figures_only(tiny_repo):
     config = edit_config(tiny_repo, "units.yaml", "analysis:\n  pwcca_threads: 1",
                          "analysis:\n  pwcca_threads: 1\n  network_mean: units")
     assert dry_jobs(tiny_repo, config) == {**{f: 1 for f in FIGURE_JOBS}, "all": 1}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", ["pwcca_reading: images", "pwcca_rows: 1000"])
+def test_the_pwcca_keys_rerun_the_pwcca_jobs_and_figure_3_only(tiny_repo, key):
+    config = edit_config(tiny_repo, "pwcca.yaml", "analysis:\n  pwcca_threads: 1",
+                         f"analysis:\n  pwcca_threads: 1\n  {key}")
+    assert dry_jobs(tiny_repo, config) == {"pwcca": 2, "figure_fig3": 1, "all": 1}
 
 
 @pytest.mark.slow

@@ -78,12 +78,13 @@ def _pwcca(args) -> None:
     from .tables import write_csv
 
     t0 = time.perf_counter()
-    df = pwcca_pairs(args.acts, args.seeds, args.baseline_acts or [], args.baseline_seeds or [], args.epsilon,
-                     args.threads, alpha=args.alpha)
+    df = pwcca_pairs(args.models, args.seeds, args.data, args.baseline_models or [], args.baseline_seeds or [],
+                     args.reading, args.rows, args.epsilon, args.threads, args.alpha, args.device, args.batch_size)
     df.insert(0, "alpha", args.alpha)
     df.insert(0, "experiment", args.experiment)
     write_csv(df, args.out)
-    print(f"{args.out}: {len(df)} layer-pairs in {time.perf_counter() - t0:.1f} s ({args.threads} threads)")
+    print(f"{args.out}: {len(df)} layer-pairs ({args.reading} reading) in {time.perf_counter() - t0:.1f} s "
+          f"({args.threads} threads)")
 
 
 def _plot(args) -> None:
@@ -169,13 +170,19 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("pwcca", help="PWCCA distances within an alpha and against alpha = 0, per layer (CSV)")
     s.add_argument("--alpha", type=float, required=True)
     s.add_argument("--experiment", default="", help="experiment name recorded in the table")
-    s.add_argument("--acts", nargs="+", required=True, help="activations .npz of the runs at this alpha")
-    s.add_argument("--seeds", nargs="+", type=int, required=True, help="the seed of each --acts file, in order")
-    s.add_argument("--baseline-acts", nargs="*", help="activations .npz of the alpha = 0 runs (omit for alpha 0)")
-    s.add_argument("--baseline-seeds", nargs="*", type=int, help="the seed of each --baseline-acts file, in order")
+    s.add_argument("--data", required=True, help="prepared dataset .npz (its test set gives the datapoints)")
+    s.add_argument("--models", nargs="+", required=True, help="model.pt of the runs at this alpha")
+    s.add_argument("--seeds", nargs="+", type=int, required=True, help="the seed of each --models file, in order")
+    s.add_argument("--baseline-models", nargs="*", help="model.pt of the alpha = 0 runs (omit for alpha 0)")
+    s.add_argument("--baseline-seeds", nargs="*", type=int, help="the seed of each --baseline-models file, in order")
+    s.add_argument("--reading", choices=["positions", "images"], default="positions",
+                   help="datapoints of a conv layer: (image, position) rows or per-image spatial means")
+    s.add_argument("--rows", type=int, default=4096, help="(image, position) rows per conv layer (positions)")
     s.add_argument("--out", required=True)
     s.add_argument("--epsilon", type=float, default=1e-10)
     s.add_argument("--threads", type=int, default=1)
+    s.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
+    s.add_argument("--batch-size", type=int, default=500, help="test images per forward pass")
     s.set_defaults(func=_pwcca)
 
     s = sub.add_parser("collect-runs", help="tidy runs and layers tables from run folders")

@@ -150,8 +150,10 @@ def figure_params(config: dict, name: str) -> dict:
     reading = config["analysis"]["network_mean"]
     fields = dict(model=", ".join(models), ci=f"{config['stats']['ci'] * 100:g} %", network_mean=NETWORK_MEANS[reading],
                   stars=f"{stars_text(fig.stars)} {describe_test(fig)}." if fig.stars else "")
+    if kind.pwcca:
+        fields["pwcca"] = pwcca_text(config["analysis"])
     caption = fig.caption.format(**fields).strip()
-    return {
+    params = {
         "name": name, "kind": fig.kind, "subset": fig.subset, "quantity": fig.quantity,
         "stars": [list(s) for s in fig.stars], "test": fig.test, "order": fig.order,
         "title": fig.title.format(**fields),
@@ -164,6 +166,19 @@ def figure_params(config: dict, name: str) -> dict:
         "network_mean": reading,
         "stats": dict(config["stats"]),
     }
+    if kind.pwcca:  # only PWCCA figures rerun when the PWCCA keys change
+        params["pwcca"] = {"reading": config["analysis"]["pwcca_reading"], "rows": config["analysis"]["pwcca_rows"]}
+    return params
+
+
+def pwcca_text(analysis: dict) -> str:
+    """How the PWCCA datapoints were taken, for captions: the reading and the row count."""
+    if analysis["pwcca_reading"] == "images":
+        return ("PWCCA datapoints: one row per test image, each channel's spatial mean (reading "
+                "\"images\").")
+    return (f"PWCCA datapoints: {analysis['pwcca_rows']:,} (test image, position) rows per convolutional "
+            "layer, channels as neurons, the same rows for every network (reading \"positions\"); one row "
+            "per test image for fully connected layers.")
 
 
 def dataset_args(config: dict, dataset: str) -> list[str]:

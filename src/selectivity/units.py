@@ -13,7 +13,7 @@ pass is an error.
 from __future__ import annotations
 
 import difflib
-from typing import Iterable
+from typing import Callable, Iterable
 
 import torch
 from torch import Tensor, nn
@@ -65,7 +65,8 @@ def _named_layers(model: nn.Module, layers: str | Iterable[str]) -> dict[str, nn
 
 
 class UnitRecorder:
-    """Records the spatially averaged output [N, U] of each unit layer during forward passes.
+    """Records the spatially averaged output [N, U] of each unit layer during forward passes
+    (or, with ``reduce``, any other reduction of it).
 
     >>> with UnitRecorder(model) as rec:
     ...     logits = model(images)
@@ -73,6 +74,8 @@ class UnitRecorder:
 
     layers: module names to record ("fc" or ["block1.relu", ...]; default: every ``Unit``).
     detach: record without autograd history (analysis, or logging mu_SI when alpha = 0).
+    reduce: maps a layer's output [N, U, *spatial] to what is kept (default ``spatial_mean``:
+    [N, U]); ``None`` keeps the whole output (feature maps, e.g. for PWCCA over positions).
 
     ``activations`` holds one entry per call, in call order, rebuilt at every forward pass of
     ``model``: a module called once is keyed by its name, one called k > 1 times by ``name#1`` ...
@@ -80,7 +83,8 @@ class UnitRecorder:
     calls outside a forward pass of ``model`` are not recorded.
     """
 
-    def __init__(self, model: nn.Module, layers: str | Iterable[str] | None = None, detach: bool = False):
+    def __init__(self, model: nn.Module, layers: str | Iterable[str] | None = None, detach: bool = False,
+                 reduce: Callable[[Tensor], Tensor] | None = spatial_mean):
         if layers is None:
             self.modules = unit_layers(model)
             if not self.modules:
@@ -91,6 +95,7 @@ class UnitRecorder:
             self.modules = _named_layers(model, layers)
         self.model = model
         self.detach = detach
+        self.reduce = reduce if reduce is not None else (lambda x: x)
         self.activations: dict[str, Tensor] = {}
         self._repeats: dict[str, int] = {}  # this forward pass: name -> calls, for modules called > 1 time
         self._running = False  # inside a forward pass of model
@@ -111,9 +116,9 @@ class UnitRecorder:
             if name in acts:  # a repeated call; the first keeps the plain name until _finish
                 k = self._repeats.get(name, 1) + 1
                 self._repeats[name] = k
-                acts[f"{name}#{k}"] = spatial_mean(out)
+                acts[f"{name}#{k}"] = self.reduce(out)
             else:
-                acts[name] = spatial_mean(out)
+                acts[name] = self.reduce(out)
 
         return hook
 

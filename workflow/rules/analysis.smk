@@ -44,14 +44,15 @@ rule unit_metrics:
 
 rule pwcca:
     input:
-        acts=lambda wc: alpha_files(
-            wc.experiment, parse_alpha(wc.alpha), layout.ACTIVATIONS
+        models=lambda wc: alpha_files(
+            wc.experiment, parse_alpha(wc.alpha), layout.MODEL
         ),
         baseline=lambda wc: (
-            alpha_files(wc.experiment, 0.0, layout.ACTIVATIONS)
+            alpha_files(wc.experiment, 0.0, layout.MODEL)
             if parse_alpha(wc.alpha) != 0
             else []
         ),
+        data=dataset_file,
         code=PWCCA_CODE,
     output:
         pattern(layout.PWCCA_TABLE),
@@ -62,10 +63,14 @@ rule pwcca:
     threads: ANALYSIS["pwcca_threads"]
     params:
         epsilon=ANALYSIS["pwcca_epsilon"],
+        reading=ANALYSIS["pwcca_reading"],
+        rows=ANALYSIS["pwcca_rows"],
+        device=analysis_device,
         seeds=seeds_arg,
         baseline_seeds=lambda wc: seeds_arg(wc) if parse_alpha(wc.alpha) != 0 else "",
     shell:
         "python -m selectivity pwcca --alpha={wildcards.alpha} --experiment {wildcards.experiment} "
-        "--acts {input.acts} --seeds {params.seeds} "
-        "--baseline-acts {input.baseline} --baseline-seeds {params.baseline_seeds} "
+        "--data {input.data} --models {input.models} --seeds {params.seeds} "
+        "--baseline-models {input.baseline} --baseline-seeds {params.baseline_seeds} "
+        "--reading {params.reading} --rows {params.rows} --device {params.device} "
         "--out {output} --epsilon {params.epsilon} --threads {threads} > {log} 2>&1"

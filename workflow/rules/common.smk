@@ -113,7 +113,14 @@ METRICS_CODE = code(
     "metrics.py",
 )
 TABLE_CODE = code("tables.py", "analysis/unit_metrics.py")
-PWCCA_CODE = code("cca.py", "analysis/pwcca_pairs.py")
+PWCCA_CODE = MODEL_CODE + code(
+    "cca.py",
+    "analysis/pwcca_pairs.py",
+    "analysis/pwcca_rows.py",
+    "analysis/activations.py",
+    "checkpoint.py",
+    "data/augment.py",
+)
 PLOT_CODE = code(
     "plots/render.py",
     "plots/panels.py",

@@ -28,6 +28,26 @@ class Activations:
     run: dict = field(default_factory=dict)  # experiment, alpha, seed, config_hash (empty if unknown)
 
 
+def load_network(model_path: str | Path, data, device: str | torch.device = "cpu"):
+    """A trained run's model (eval mode, on ``device``) and its checkpoint info, checked against the
+    prepared dataset ``data`` it is evaluated on, and the transform from a test batch to its input."""
+    model, info = load_model(model_path, device)
+    if info.get("dataset", data.name) != data.name:
+        raise input_error(model_path, f"was trained on {info['dataset']!r}, but the data given holds {data.name!r}")
+    mean = torch.tensor(data.mean, device=device)
+    std = torch.tensor(data.std, device=device)
+    return model, info, lambda x: normalize(x.to(device), mean, std)
+
+
+def run_identity(info: dict) -> dict:
+    """The run a checkpoint holds: experiment, alpha, seed and config hash (those it records)."""
+    cfg = info.get("config", {})
+    run = {k: cfg[k] for k in ("experiment", "alpha", "seed") if k in cfg}
+    if "config_hash" in info:
+        run["config_hash"] = info["config_hash"]
+    return run
+
+
 def dump_activations(model_path: str | Path, data_path: str | Path, out: str | Path, batch_size: int = 1000,
                      dtype: str = "float32", device: str = "cpu") -> Activations:
     """Run the best-validation model over the test set and write its unit activations to ``out``.
@@ -36,20 +56,11 @@ def dump_activations(model_path: str | Path, data_path: str | Path, out: str | P
     from ..accel import resolve_device
 
     device = resolve_device(device)
-    model, info = load_model(model_path, device)
     data = load_prepared(data_path)
-    if info.get("dataset", data.name) != data.name:
-        raise ValueError(f"{model_path} was trained on {info['dataset']!r}, but {data_path} holds {data.name!r}")
-    mean = torch.tensor(data.mean, device=device)
-    std = torch.tensor(data.std, device=device)
-    acts, _ = collect_activations(model, data.test.images.to(device), batch_size,
-                                  transform=lambda x: normalize(x, mean, std))
-    cfg = info.get("config", {})
-    run = {k: cfg[k] for k in ("experiment", "alpha", "seed") if k in cfg}
-    if "config_hash" in info:
-        run["config_hash"] = info["config_hash"]
+    model, info, transform = load_network(model_path, data, device)
+    acts, _ = collect_activations(model, data.test.images.to(device), batch_size, transform=transform)
     result = Activations({n: a.numpy().astype(dtype) for n, a in acts.items()}, data.test.labels.numpy(),
-                         data.num_classes, run)
+                         data.num_classes, run_identity(info))
     save_activations(out, result)
     return result
 

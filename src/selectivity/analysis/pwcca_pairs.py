@@ -1,9 +1,10 @@
 """PWCCA distances between trained runs, per unit layer (paper Sec. 4.2, A.2).
 
 For one alpha: all C(n, 2) within-alpha replicate pairs ("within") and, unless alpha is the
-baseline, all n x n_0 pairs between alpha and alpha = 0 ("baseline"). Each run's layers are
-prepared once (centring, covariance, whitening) and reused for every pair; layers run in parallel
-threads.
+baseline, all n x n_0 pairs between alpha and alpha = 0 ("baseline"). Each network's datapoints
+are recomputed from its checkpoint over the same rows (``pwcca_rows``: every network of the job
+sees the same test images at the same positions); each network's layers are prepared once
+(centring, covariance, whitening) and reused for every pair; layers run in parallel threads.
 """
 
 from __future__ import annotations
@@ -18,55 +19,88 @@ from threadpoolctl import threadpool_limits
 
 from ..cca import DEFAULT_EPSILON, prepare, pwcca_prepared
 from ..inputs import require
-from .activations import Activations, load_activations
+from .pwcca_rows import layer_rows
 
-PAIR_COLUMNS = ["layer_index", "layer", "kind", "seed_a", "seed_b", "distance"]
+PAIR_COLUMNS = ["layer_index", "layer", "kind", "seed_a", "seed_b", "reading", "rows", "distance"]
+
+Rows = dict[str, np.ndarray]  # unit layer -> [R, U] datapoints of one network
 
 
-def load_runs(paths: list[str | Path], seeds: list[int], alpha: float | None = None) -> dict[int, Activations]:
-    """The activation dumps of runs by seed; each file must hold that seed's run (and alpha)."""
-    if len(paths) != len(seeds) or len(set(seeds)) != len(seeds):
-        raise ValueError(f"give one distinct seed per activation file: {len(paths)} files, seeds {list(seeds)}")
-    runs = {}
-    for p, s in zip(paths, seeds):
-        a = load_activations(p)
-        require(a.run.get("seed", s) == s, p, f"holds the run of seed {a.run.get('seed')}, not of seed {s}")
-        if alpha is not None:
-            require(a.run.get("alpha", alpha) == alpha, p, f"holds a run at alpha {a.run.get('alpha')}, not {alpha}")
-        runs[int(s)] = a
-    return runs
+def network_rows(model_path: str | Path, data, reading: str, rows: int, device: str = "cpu",
+                 batch_size: int = 500, seed: int | None = None, alpha: float | None = None) -> Rows:
+    """One trained network's PWCCA datapoints per layer (see ``pwcca_rows.layer_rows``), checked:
+    the checkpoint must be of ``data``'s dataset and, where given, of that seed and alpha."""
+    from .activations import load_network, run_identity
+
+    model, info, transform = load_network(model_path, data, device)
+    run = run_identity(info)
+    if seed is not None:
+        require(run.get("seed", seed) == seed, model_path, f"holds the run of seed {run.get('seed')}, not of seed {seed}")
+    if alpha is not None:
+        require(run.get("alpha", alpha) == alpha, model_path, f"holds a run at alpha {run.get('alpha')}, not {alpha}")
+    return layer_rows(model, data.test.images, data.name, reading, rows, batch_size, transform)
 
 
 def _layer_pairs(i: int, name: str, runs: dict[int, np.ndarray], baseline: dict[int, np.ndarray],
                  epsilon: float) -> list[dict]:
     prep = {s: prepare(a.T, epsilon) for s, a in runs.items()}
-    rows = [{"layer_index": i, "layer": name, "kind": "within", "seed_a": a, "seed_b": b,
+    m = next(iter(prep.values())).m
+    rows = [{"layer_index": i, "layer": name, "kind": "within", "seed_a": a, "seed_b": b, "rows": m,
              "distance": pwcca_prepared(prep[a], prep[b])} for a, b in itertools.combinations(sorted(prep), 2)]
     if baseline:
         base = {s: prepare(a.T, epsilon) for s, a in baseline.items()}
-        rows += [{"layer_index": i, "layer": name, "kind": "baseline", "seed_a": a, "seed_b": b,
+        rows += [{"layer_index": i, "layer": name, "kind": "baseline", "seed_a": a, "seed_b": b, "rows": m,
                   "distance": pwcca_prepared(prep[a], base[b])} for a in sorted(prep) for b in sorted(base)]
     return rows
 
 
-def pwcca_pairs(alpha_paths: list[str | Path], seeds: list[int], baseline_paths: list[str | Path] = (),
-                baseline_seeds: list[int] = (), epsilon: float = DEFAULT_EPSILON, threads: int = 1,
-                alpha: float | None = None) -> pd.DataFrame:
-    """Long table of distances: one row per (layer, pair). baseline_paths empty: within pairs only.
+def pairs_table(runs: dict[int, Rows], baseline: dict[int, Rows] | None = None, reading: str = "positions",
+                epsilon: float = DEFAULT_EPSILON, threads: int = 1) -> pd.DataFrame:
+    """Long table of distances, one row per (layer, pair), from every network's datapoints by seed.
 
-    seeds / baseline_seeds: the seed of each file, in order. Every file must hold the same layers
-    over the same test images (same labels in the same order): PWCCA pairs rows image by image."""
-    runs = load_runs(alpha_paths, seeds, alpha)
-    base = load_runs(baseline_paths, baseline_seeds, 0.0 if alpha is not None else None)
+    runs / baseline: {seed: {layer: [R, U]}}; every network must have the same layers, and each
+    layer the same rows R (the same datapoints, in the same order) and units U. baseline None or
+    empty: within pairs only."""
+    baseline = baseline or {}
+    if not runs or (len(runs) < 2 and not baseline):
+        raise ValueError("PWCCA needs at least two networks")
     first = next(iter(runs.values()))
-    names = list(first.layers)
-    for p, a in zip([*alpha_paths, *baseline_paths], [*runs.values(), *base.values()]):
-        require(list(a.layers) == names, p, f"has layers {list(a.layers)}, the other runs {names}")
-        require(np.array_equal(a.labels, first.labels), p, "was computed on other test images than the other runs")
-        for n in names:
-            require(a.layers[n].shape[1] == first.layers[n].shape[1], p, f"layer {n!r} has another unit count")
-    jobs = [(i, n, {s: a.layers[n] for s, a in runs.items()}, {s: a.layers[n] for s, a in base.items()})
+    names = list(first)
+    for label, nets in (("seed", runs), ("alpha = 0 seed", baseline)):
+        for s, net in nets.items():
+            if list(net) != names:
+                raise ValueError(f"network of {label} {s} has layers {list(net)}, the others {names}")
+            for n in names:
+                if net[n].shape != first[n].shape:
+                    raise ValueError(f"layer {n!r} of {label} {s} has datapoints x units {net[n].shape}, "
+                                     f"the others {first[n].shape}")
+    jobs = [(i, n, {s: a[n] for s, a in runs.items()}, {s: a[n] for s, a in baseline.items()})
             for i, n in enumerate(names)]
     with threadpool_limits(1), ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         parts = list(pool.map(lambda job: _layer_pairs(*job, epsilon), jobs))
-    return pd.DataFrame([row for part in parts for row in part], columns=PAIR_COLUMNS)
+    df = pd.DataFrame([row for part in parts for row in part])
+    df["reading"] = reading
+    return df.reindex(columns=PAIR_COLUMNS)
+
+
+def pwcca_pairs(model_paths: list[str | Path], seeds: list[int], data_path: str | Path,
+                baseline_paths: list[str | Path] = (), baseline_seeds: list[int] = (), reading: str = "positions",
+                rows: int = 4096, epsilon: float = DEFAULT_EPSILON, threads: int = 1, alpha: float | None = None,
+                device: str = "cpu", batch_size: int = 500) -> pd.DataFrame:
+    """PWCCA pairs of the networks in ``model_paths`` (one per seed, at ``alpha``) with each other and
+    with the alpha = 0 networks in ``baseline_paths``, on the test set of the prepared ``data_path``."""
+    from ..accel import resolve_device
+    from ..data import load_prepared
+
+    for paths, ss in ((model_paths, seeds), (baseline_paths, baseline_seeds)):
+        if len(paths) != len(ss) or len(set(ss)) != len(ss):
+            raise ValueError(f"give one distinct seed per checkpoint: {len(paths)} files, seeds {list(ss)}")
+    device = resolve_device(device)
+    data = load_prepared(data_path)
+
+    def nets(paths, ss, a):
+        return {int(s): network_rows(p, data, reading, rows, device, batch_size, int(s), a) for p, s in zip(paths, ss)}
+
+    runs = nets(model_paths, seeds, alpha)
+    base = nets(baseline_paths, baseline_seeds, 0.0 if alpha is not None else None)
+    return pairs_table(runs, base, reading, epsilon, threads)

@@ -100,4 +100,15 @@ def pwcca_figure(data):
     ax.set_ylabel("CCA distance ratio (mean over layers)")
     layer_lines(axes[2], layer_ratios, colors, "CCA distance ratio per layer")
     axes[2].axhline(1.0, color="0.5", ls="--", lw=1)
-    return fig, axes, pd.concat([*per_layer, ratios, layer_ratios], ignore_index=True)
+    stats = pd.concat([*per_layer, ratios, layer_ratios], ignore_index=True)
+    rows = data.pwcca.groupby("layer_index")["rows"].first()
+    stats["pwcca_reading"] = data.pwcca["reading"].iloc[0]
+    stats["pwcca_rows"] = stats["layer_index"].map(rows).astype("Int64")  # per-layer rows; empty for (b)
+    axes[0].set_title(_reading_label(data.pwcca["reading"].iloc[0], rows), fontsize="small")
+    return fig, axes, stats
+
+
+def _reading_label(reading: str, rows: pd.Series) -> str:
+    if reading == "images":
+        return f"PWCCA over test images ({rows.max():,} rows, spatial means)"
+    return f"PWCCA over (image, position) rows: {rows.min():,}–{rows.max():,} per layer"

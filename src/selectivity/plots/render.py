@@ -17,7 +17,8 @@ from .quantities import network_column, network_label
 from .specs import FIGURES, KINDS, stars_text, describe_test
 from .style import finish
 
-PWCCA_COLUMNS = ["experiment", "alpha", "layer_index", "layer", "kind", "seed_a", "seed_b", "distance"]
+PWCCA_COLUMNS = ["experiment", "alpha", "layer_index", "layer", "kind", "seed_a", "seed_b", "reading", "rows",
+                 "distance"]
 
 
 @dataclass
@@ -50,13 +51,21 @@ class FigureData:
         return network_label(quantity, self.params.get("network_mean", "layers"))
 
 
-def read_pwcca(paths: list[str | Path], expected: dict) -> pd.DataFrame:
+def read_pwcca(paths: list[str | Path], expected: dict, pwcca: dict | None = None) -> pd.DataFrame:
     """PWCCA tables of one experiment, checked: every expected alpha (<= 0) present, with every
-    within pair C(n, 2) and, for alpha != 0, every pair with the alpha = 0 networks, on every layer."""
+    within pair C(n, 2) and, for alpha != 0, every pair with the alpha = 0 networks, on every layer;
+    computed under the configured reading, every pair of a layer over the same datapoints."""
     frames = []
     seeds = sorted(expected.get("seeds", []))
     for p in paths:
         df = read_csv(p, PWCCA_COLUMNS)
+        if pwcca:
+            readings = set(df["reading"])
+            require(readings == {pwcca["reading"]}, p,
+                    f"was computed under the PWCCA reading {sorted(readings)}, the config asks for "
+                    f"{pwcca['reading']!r}")
+        require(bool((df.groupby("layer_index")["rows"].nunique() == 1).all()), p,
+                "has pairs of one layer computed over different numbers of datapoints")
         layers = df["layer_index"].nunique()
         n_within = df[df["kind"] == "within"].groupby("layer_index").size()
         n_base = df[df["kind"] == "baseline"].groupby("layer_index").size()
@@ -94,7 +103,7 @@ def load_figure_data(params: dict, inputs: dict[str, list[str]]) -> FigureData:
     if "layers" in kind.tables:
         data.layers = per_experiment("layers", read_layers)
     if kind.pwcca:
-        data.pwcca = read_pwcca(inputs.get("pwcca", []), expected.get(experiments[0], {}))
+        data.pwcca = read_pwcca(inputs.get("pwcca", []), expected.get(experiments[0], {}), params.get("pwcca"))
     return data
 
 

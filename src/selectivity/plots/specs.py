@@ -95,7 +95,7 @@ FIGURES: dict[str, Figure] = {
                    "bootstrapped {ci} confidence intervals over networks. (b) CCA distance ratio "
                    "ρ(α, α₀) : ρ(α, α) averaged over layers, per α < 0 (the example circled), mean and "
                    "bootstrapped {ci} CI over networks; {stars}, paired over networks (n = seeds). (c) The "
-                   "ratio per layer.",
+                   "ratio per layer. {pwcca}",
                    subset="penalize", stars=((5e-6, "*"),), order=3),
     "fig4": Figure("accuracy", "Effects of increasing class selectivity on test accuracy ({model})",
                    _ACC.format(side=_RED, network_mean="{network_mean}", ci="{ci}", stars="{stars}"),
