@@ -52,6 +52,27 @@ def summarize(pairs: pd.DataFrame, alpha: float) -> dict:
             "layers": per_net["layer_index"].nunique()}
 
 
+def paper_scale_cost(rows: int, images: int = 1000) -> None:
+    """Time one network's rows on CIFAR-10-sized inputs (an untrained full-width ResNet20, random
+    32 x 32 images; cost does not depend on the weights) and extrapolate to the paper config."""
+    import torch
+
+    from selectivity.analysis.pwcca_rows import layer_rows
+    from selectivity.models import build_model
+
+    model = build_model("resnet20", 10, 3)
+    x = torch.randn(images, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    layer_rows(model, x[:100], "cifar10", "positions", rows)  # warm-up
+    t0 = time.perf_counter()
+    out = layer_rows(model, x, "cifar10", "positions", rows)
+    per_image = (time.perf_counter() - t0) / images
+    channels = sum(a.shape[1] for a in out.values())
+    stored = rows * channels * 4
+    print(f"paper scale (ResNet20, CIFAR-10, {torch.get_num_threads()} threads): rows of one network over 10,000 "
+          f"test images: {per_image * 10_000:.1f} s recomputed here ({1 / per_image:.0f} images/s); stored: "
+          f"{stored / 1e6:.1f} MB per run ({rows} rows x {channels} channels x 4 B)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--results", type=Path, required=True, help="an experiment's results folder")
@@ -60,7 +81,9 @@ def main():
     ap.add_argument("--rows", type=int, nargs="+", default=[256, 512, 1024, 2048, 4096, 8192, 16384])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", type=Path, help="CSV of the curve")
+    ap.add_argument("--paper-scale-rows", type=int, default=4096, help="rows for the paper-scale cost estimate")
     args = ap.parse_args()
+    paper_scale_cost(args.paper_scale_rows)
 
     data = load_prepared(args.data)
     models, base = seed_models(args.results, args.alpha), seed_models(args.results, 0.0)

@@ -90,3 +90,38 @@ def test_collect_activations_batches_and_restores_mode():
     for name in acts:
         assert torch.allclose(acts[name], rec.activations[name], atol=1e-5)
     assert all(isinstance(m, Unit) for m in unit_layers(model).values())
+
+
+@pytest.mark.parametrize("name, params, layers", [("resnet18", 11_279_112, 17), ("resnet50", 23_917_832, 49)])
+def test_imagenet_resnets_match_torchvisions_counts_and_units(name, params, layers):
+    """torchvision's resnet18 / resnet50 with a 200-way head have exactly these parameter counts."""
+    model = build_model(name, 200)
+    assert count_parameters(model) == params
+    units = unit_layers(model)
+    assert len(units) == layers
+    acts, logits = collect_activations(model, torch.randn(2, 3, 64, 64), batch_size=2)
+    assert logits.shape == (2, 200) and len(acts) == layers
+    last = 512 * (4 if name == "resnet50" else 1)
+    assert acts[list(acts)[-1]].shape == (2, last)  # the last block's output after the addition
+    # a block's last unit layer is the nonlinearity after the residual addition
+    block = model.layer2[0]
+    last = "act3" if name == "resnet50" else "act2"
+    with UnitRecorder(model, detach=True, reduce=None) as rec:
+        model(torch.randn(2, 3, 64, 64))
+        x = rec.activations[f"layer2.0.{last}"]
+    assert list(units)[-1] == (f"layer4.1.{last}" if name == "resnet18" else f"layer4.2.{last}")
+    assert x.min() >= 0 and x.shape[2:] == (8, 8) and isinstance(block.shortcut, nn.Sequential)
+
+
+def test_imagenet_resnet_stems():
+    x = torch.randn(2, 3, 64, 64)
+    with UnitRecorder(build_model("resnet18", 200), reduce=None, detach=True) as rec:
+        rec.model(x)
+        assert rec.activations["act1"].shape == (2, 64, 32, 32) and rec.activations["layer1.0.act2"].shape[2:] == (16, 16)
+    small = build_model("resnet18", 200, stem="cifar")
+    with UnitRecorder(small, reduce=None, detach=True) as rec:
+        small(x)
+        assert rec.activations["act1"].shape == (2, 64, 64, 64) and rec.activations["layer4.1.act2"].shape[2:] == (8, 8)
+    assert count_parameters(small) == 11_279_112 - 64 * 3 * (49 - 9)
+    with pytest.raises(ValueError, match="stem"):
+        build_model("resnet50", 200, stem="tiny")

@@ -79,6 +79,9 @@ def validate_config(config: dict, schema: dict | str | Path, source: str = "conf
             problems.append(f"  experiments.{name}.alphas: {dup} given more than once")
         if isinstance(exp["seeds"], list) and (dup := _duplicates(exp["seeds"])):
             problems.append(f"  experiments.{name}.seeds: {dup} given more than once (a run would count twice)")
+        if "stem" in exp["model_options"] and exp["model"] not in ("resnet18", "resnet50"):
+            problems.append(f"  experiments.{name}.model_options.stem: only resnet18 and resnet50 take a stem, "
+                            f"not {exp['model']}")
         milestones = exp["training"]["lr_milestones"]
         if milestones != sorted(milestones):
             problems.append(f"  experiments.{name}.training.lr_milestones: must be increasing, got {milestones}")

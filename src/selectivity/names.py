@@ -6,7 +6,7 @@ from __future__ import annotations
 DATASETS = ("cifar10", "fashion_mnist", "digits", "synthetic")
 
 # model name in the config -> the name figures print ("ResNet20", as the paper writes it)
-MODELS = {"resnet20": "ResNet20", "vgg16": "VGG16"}
+MODELS = {"resnet20": "ResNet20", "vgg16": "VGG16", "resnet18": "ResNet18", "resnet50": "ResNet50"}
 
 
 def model_display_name(model: str, model_options: dict | None = None) -> str:

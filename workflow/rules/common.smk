@@ -78,6 +78,7 @@ MODEL_CODE = code(
     "models/__init__.py",
     "models/layers.py",
     "models/resnet.py",
+    "models/resnet_imagenet.py",
     "models/vgg.py",
     "units.py",
 )

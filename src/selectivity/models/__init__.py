@@ -1,7 +1,8 @@
 """Model zoo: ``build_model(name, num_classes, in_channels=3, **options)``.
 
 options: ``width`` (channel multiplier, 1.0 = the paper's), ``activation`` ("relu" or
-"leaky_relu"), ``negative_slope`` (leaky ReLU slope b).
+"leaky_relu"), ``negative_slope`` (leaky ReLU slope b); ResNet18 / ResNet50 also ``stem``
+("imagenet" or "cifar", see ``resnet_imagenet``).
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ from __future__ import annotations
 from torch import nn
 
 from .resnet import resnet20
+from .resnet_imagenet import resnet18, resnet50
 from .vgg import vgg16
 
-MODELS = {"resnet20": resnet20, "vgg16": vgg16}
+MODELS = {"resnet20": resnet20, "vgg16": vgg16, "resnet18": resnet18, "resnet50": resnet50}
 
 
 def build_model(name: str, num_classes: int, in_channels: int = 3, **options) -> nn.Module:
