@@ -57,15 +57,24 @@ PRESETS = {  # train images, val images, batch size, epochs, model width, baseli
 MEAN, STD = [0.4914, 0.4822, 0.4465], [0.2470, 0.2435, 0.2616]
 
 
-def cifar_shaped(n_train: int, n_val: int, seed: int = 0) -> PreparedData:
+SHAPES = {  # --shape: image side, classes, crop padding
+    "cifar10": (32, 10, 4),
+    "tiny_imagenet": (64, 200, 8),
+}
+
+
+def cifar_shaped(n_train: int, n_val: int, seed: int = 0, shape: str = "cifar10") -> PreparedData:
+    """Random uint8 images of a dataset's shape (CIFAR-10: 3x32x32, 10 classes; Tiny ImageNet:
+    3x64x64, 200 classes, most of them absent from or alone in a minibatch of 256)."""
+    side, classes, padding = SHAPES[shape]
     g = torch.Generator().manual_seed(seed)
 
     def split(n):
-        return Split(torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8, generator=g),
-                     torch.randint(0, 10, (n,), generator=g))
+        return Split(torch.randint(0, 256, (n, 3, side, side), dtype=torch.uint8, generator=g),
+                     torch.randint(0, classes, (n,), generator=g))
 
-    return PreparedData("cifar10", [str(c) for c in range(10)], MEAN, STD, split(n_train), split(n_val),
-                        split(n_val), {"augment_defaults": {"crop_padding": 4, "hflip": True}})
+    return PreparedData(shape, [str(c) for c in range(classes)], MEAN, STD, split(n_train), split(n_val),
+                        split(n_val), {"augment_defaults": {"crop_padding": padding, "hflip": True}})
 
 
 # ----------------------------------------------------------------------------------------------
@@ -73,7 +82,7 @@ def cifar_shaped(n_train: int, n_val: int, seed: int = 0) -> PreparedData:
 
 
 def run_trainer(args, model: str, alpha: float, data: PreparedData) -> dict:
-    cfg = RunConfig(model=model, dataset="cifar10", alpha=alpha, seed=0, epochs=args.epochs,
+    cfg = RunConfig(model=model, dataset=data.name, alpha=alpha, seed=0, epochs=args.epochs,
                     batch_size=args.batch_size, lr_milestones=(10_000,), model_options={"width": args.width},
                     precision=args.precision, device=args.device, compile=args.compile,
                     channels_last=args.channels_last, checkpoint_interval_s=60.0)
@@ -116,7 +125,8 @@ class AugmentedImages(Dataset):
             p = self.padding
             img = F.pad(img, (p, p, p, p))
             dy, dx = random.randint(0, 2 * p), random.randint(0, 2 * p)
-            img = img[:, dy:dy + 32, dx:dx + 32]
+            side = self.images.shape[-1]
+            img = img[:, dy:dy + side, dx:dx + side]
             if random.random() < 0.5:
                 img = img.flip(2)
         return (img.float() / 255 - self.mean) / self.std, self.labels[i]
@@ -127,11 +137,12 @@ def run_baseline(args, model_name: str, data: PreparedData) -> dict:
                           ("cpu" if args.device == "auto" else args.device))
     torch.manual_seed(0)
     torch.backends.cudnn.benchmark = True  # common practice in CIFAR training scripts (and set by the trainer)
-    model = build_model(model_name, 10, 3, width=args.width).to(device)
+    model = build_model(model_name, data.num_classes, 3, width=args.width).to(device)
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
     loader_options = dict(num_workers=args.workers, pin_memory=device.type == "cuda",
                           persistent_workers=args.workers > 0)
-    train = DataLoader(AugmentedImages(data.train, True), args.batch_size, shuffle=True, **loader_options)
+    train = DataLoader(AugmentedImages(data.train, True, SHAPES[args.shape][2]), args.batch_size, shuffle=True,
+                       **loader_options)
     val = DataLoader(AugmentedImages(data.val, False), 1000, **loader_options)
     train_times, epoch_times = [], []
     for _ in range(args.epochs):
@@ -220,6 +231,8 @@ def parse_args(argv=None):
     p.add_argument("--preset", choices=sorted(PRESETS), default=None,
                    help="sizes (default: full on CUDA, cpu otherwise); explicit options below override it")
     p.add_argument("--models", nargs="+", default=["resnet20", "vgg16"])
+    p.add_argument("--shape", choices=sorted(SHAPES), default="cifar10",
+                   help="image size and classes of the random data (tiny_imagenet: 64x64, 200 classes)")
     p.add_argument("--images", type=int)
     p.add_argument("--val-images", type=int)
     p.add_argument("--batch-size", type=int)
@@ -252,7 +265,7 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    data = cifar_shaped(args.images, args.val_images)
+    data = cifar_shaped(args.images, args.val_images, shape=args.shape)
     if args.worker:
         print(json.dumps(run_trainer(args, args.models[0], args.alpha, data)))
         return

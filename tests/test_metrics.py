@@ -117,3 +117,20 @@ def test_gradient_step_moves_selectivity_with_the_sign_of_alpha(alpha):
         assert after < before - 1e-4
     else:
         assert after > before + 1e-4
+
+
+def test_200_classes_in_a_minibatch_of_256_follow_eq1_over_the_present_classes():
+    """Tiny ImageNet: most of 200 classes are absent from a minibatch of 256 or have one sample.
+    Eq. 1 is over the classes present: the 200-way SI equals the SI of the same samples relabelled
+    densely over only the classes present, and a reference loop over present classes."""
+    g = torch.Generator().manual_seed(0)
+    labels = torch.randint(0, 200, (256,), generator=g)
+    acts = torch.rand(256, 12, generator=g, dtype=torch.float64).requires_grad_()
+    present = labels.unique()
+    assert 100 < len(present) < 200 and (torch.bincount(labels, minlength=200) == 1).sum() > 50
+    dense = torch.searchsorted(present, labels)
+    si = class_selectivity(acts, labels, 200)
+    assert torch.allclose(si, class_selectivity(acts, dense, len(present)), atol=1e-12)
+    assert torch.allclose(si, reference_si(acts.detach(), labels), atol=1e-10)
+    si.sum().backward()
+    assert torch.isfinite(acts.grad).all() and acts.grad.abs().sum() > 0

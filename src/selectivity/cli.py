@@ -113,10 +113,11 @@ def _plot(args) -> None:
 def _figures(args) -> None:
     from .plots.specs import FIGURES, KINDS
 
-    print(f"{'figure':8} {'kind':19} {'runs':9} {'experiments (paper)':40} options")
+    w = max(map(len, FIGURES)) + 1
+    print(f"{'figure':{w}} {'kind':19} {'runs':9} {'experiments (paper)':40} options")
     for name, fig in sorted(FIGURES.items(), key=lambda kv: kv[1].order):
         options = ", ".join(f"{k} ({v.get('default', 'none')})" for k, v in KINDS[fig.kind].options.items()) or "-"
-        print(f"{name:8} {fig.kind:19} {fig.subset:9} {', '.join(fig.experiments):40} {options}")
+        print(f"{name:{w}} {fig.kind:19} {fig.subset:9} {', '.join(fig.experiments):40} {options}")
 
 
 def _summarize(args) -> None:

@@ -51,6 +51,7 @@ KINDS = {
         "detail_index": {"type": "integer", "default": -1,
                          "description": "which experiment panel b shows (the paper's: b = 0.5, the last)"}}),
     "models": Kind("comparisons", "models_figure", multi=True, options={"labels": LABELS}),
+    "tradeoff": Kind("tradeoff", "tradeoff_figure", options={"zoom_max_abs_alpha": ZOOM}),
 }
 
 
@@ -80,6 +81,30 @@ _SEL = ("(a) Mean {what} per layer for each α ({side}); (b) {network_mean} of t
         "(filled: mean; open: median, a robust summary where units leave [0, 1]). Error bars and bands: "
         "bootstrapped {ci} confidence intervals over networks.")
 _BLUE, _RED = "intensity of blue", "intensity of red"
+
+_TIN_STARS = ((0.05, "*"), (5e-6, "**"))
+
+
+def _tiny_imagenet(model: str) -> dict[str, Figure]:
+    """The Tiny ImageNet figures of one model (the ICLR version's headline): accuracy, selectivity
+    and their trade-off over the whole alpha grid, with the statistics of Figs. 2 and 4."""
+    exp, order = (f"tin_{model}",), {"resnet18": 18, "resnet50": 21}[model]
+    side = "blue: α < 0, red: α > 0"
+    return {
+        "": Figure("accuracy", "Class selectivity and test accuracy on Tiny ImageNet ({model})",
+                   _ACC.format(side=side, network_mean="{network_mean}", ci="{ci}", stars="{stars}"),
+                   experiments=exp, stars=_TIN_STARS, order=order),
+        "_si": Figure("selectivity", "Regularizing class selectivity on Tiny ImageNet ({model})",
+                      _SEL.format(what="class selectivity index", side=side, network_mean="{network_mean}",
+                                  ci="{ci}"),
+                      experiments=exp, order=order + 1),
+        "_tradeoff": Figure("tradeoff", "Test accuracy against class selectivity on Tiny ImageNet ({model})",
+                            "(a) Test accuracy against {network_mean} of the class selectivity index: one point per "
+                            "network, coloured by α (blue: α < 0, red: α > 0), and each α's mean with bootstrapped "
+                            "{ci} confidence intervals in both directions; (b) the same for \\|α\\| ≤ zoom. {stars}",
+                            experiments=exp, stars=_TIN_STARS, order=order + 2),
+    }
+
 
 FIGURES: dict[str, Figure] = {
     "fig1": Figure("selectivity", "Manipulating class selectivity by regularizing against it ({model})",
@@ -160,6 +185,7 @@ FIGURES: dict[str, Figure] = {
                      "one colour per experiment (the paper's: ResNet20 cyan, VGG16 orange). Error bars: "
                      "bootstrapped {ci} confidence intervals.",
                      experiments=("resnet20", "vgg16"), labels=("ResNet20", "VGG16"), order=17),
+    **{f"tin_{m}{suffix}": fig for m in ("resnet18", "resnet50") for suffix, fig in _tiny_imagenet(m).items()},
 }
 
 NETWORK_MEANS = {
