@@ -7,7 +7,7 @@ import yaml
 from conftest import ROOT
 from selectivity.config import ConfigError, run_config, seeds, validate_config
 from selectivity.layout import format_alpha, parse_alpha, run_dir, select_alphas
-from selectivity.runconfig import RunConfig
+from selectivity.runconfig import RunConfig, hashed
 
 SCHEMA = ROOT / "workflow/schemas/config.schema.yaml"
 
@@ -84,6 +84,35 @@ def test_hash_covers_what_changes_results_only():
     for change in ({"alpha": -2.0}, {"seed": 1}, {"lr": 0.2}, {"model_options": {"width": 2}}, {"epochs": 3},
                    {"precision": "bf16"}):
         assert RunConfig(**{**base.to_dict(), **change}).hash() != base.hash()
+
+
+def test_split_options_are_hashed_unless_at_their_defaults():
+    """train_size and val_draw change the hash; at their defaults a run keeps the hash it had before
+    they existed (its resume state and summary stay valid) and the workflow's rerun trigger is unchanged."""
+    base = RunConfig(model="resnet20", dataset="cifar10", alpha=-1.0, seed=0)
+    assert base.hash() == "6b2ddbade238c883"  # the hash of this config before train_size and val_draw
+    for change in ({"train_size": 1000}, {"val_draw": "per_run"}):
+        assert RunConfig(**{**base.to_dict(), **change}).hash() != base.hash()
+    assert RunConfig(**{**base.to_dict(), "train_size": 1000}).hash() != RunConfig(
+        **{**base.to_dict(), "train_size": 2000}).hash()
+    c = validate_config(load("config.yaml"), SCHEMA)
+    full = run_config(c, "resnet20", -1, 0)
+    assert full["train_size"] is None and full["val_draw"] == "fixed"
+    assert not {"train_size", "val_draw"} & set(hashed(full))
+    c["experiments"]["resnet20"]["training"].update(train_size=500, val_draw="per_run")
+    assert {"train_size": 500, "val_draw": "per_run"}.items() <= hashed(run_config(c, "resnet20", -1, 0)).items()
+
+
+def test_md5_is_a_tiny_imagenet_key():
+    c = load("config.yaml")
+    c["datasets"]["tiny_imagenet"] = {"md5": "0123456789abcdef0123456789abcdef"}
+    validate_config(copy.deepcopy(c), SCHEMA)
+    c["datasets"]["cifar10"]["md5"] = "0123456789abcdef0123456789abcdef"
+    with pytest.raises(ConfigError, match="datasets.cifar10.md5: only tiny_imagenet takes an md5"):
+        validate_config(c, SCHEMA)
+    c["datasets"]["cifar10"]["md5"] = "not-a-checksum"
+    with pytest.raises(ConfigError, match="datasets.cifar10.md5"):
+        validate_config(c, SCHEMA)
 
 
 @pytest.mark.parametrize("alpha, text", [(-30, "-30"), (-0.5, "-0.5"), (0, "0"), (0.1, "0.1"), (2.0, "2"), (1e-5, "1e-05")])

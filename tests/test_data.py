@@ -243,3 +243,28 @@ def test_crop_padding_is_black_before_normalization():
         is_black = torch.isclose(x[:, c], black[c])
         assert torch.all(is_black | torch.isclose(x[:, c], white[c]))  # only image or black padding
         assert is_black.any()  # padding is visible in 4 random crops of 6x6 images padded by 3
+
+
+@pytest.mark.parametrize("shape, padding", [((9, 3, 64, 64), 8), ((7, 3, 28, 40), 2), ((5, 1, 8, 8), 1)])
+def test_augmentation_at_64x64_and_non_square_sizes(shape, padding):
+    """Tiny ImageNet's 64x64 images with padding 8, and H != W, match the per-image reference."""
+    images = torch.randint(0, 256, shape, dtype=torch.uint8)
+    labels = torch.arange(shape[0]) % 3
+    mean, std = torch.rand(shape[1]) * 0.5 + 0.25, torch.rand(shape[1]) * 0.2 + 0.2
+    plan = epoch_plan(shape[0], epoch_generator(1, 0), crop_padding=padding, hflip=True)
+    assert int(plan.dy.max()) <= 2 * padding and int(plan.dx.max()) <= 2 * padding
+    (x, y), = list(train_batches(to_nhwc(images), labels, shape[0], plan, mean, std, padding))
+    assert x.shape == shape and torch.equal(y, labels[plan.order])
+    assert torch.allclose(x, _reference_batch(images, plan, range(shape[0]), padding, mean, std), atol=1e-6)
+
+
+def test_channel_stats_equal_the_float_computation_without_a_float_copy():
+    from selectivity.data.prepared import channel_stats
+
+    images = np.random.default_rng(0).integers(0, 256, (300, 3, 5, 7)).astype(np.uint8)
+    images[:, 2] //= 4  # channels with different statistics
+    mean, std = channel_stats(images, chunk=64)
+    x = images.astype(np.float64) / 255
+    assert mean == pytest.approx(x.mean(axis=(0, 2, 3)).tolist(), abs=1e-15)
+    assert std == pytest.approx(x.std(axis=(0, 2, 3)).tolist(), abs=1e-15)
+    assert channel_stats(np.full((4, 1, 2, 2), 255, np.uint8)) == ([1.0], [0.0])

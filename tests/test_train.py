@@ -212,3 +212,17 @@ def test_single_class_minibatch_is_a_clear_error(synthetic_npz, tmp_path):
     data = load_prepared(synthetic_npz)
     with pytest.raises(ValueError, match="single class.*raise batch_size"):
         train_run(tiny_config(epochs=1, batch_size=2), data, tmp_path, progress=lambda _: None)
+
+
+def test_train_size_and_per_run_val_draw_reach_the_run(synthetic_npz, tmp_path):
+    data = load_prepared(synthetic_npz)  # 90 train / 10 val images
+    lines = []
+    ref = train_run(tiny_config(epochs=1), data, tmp_path / "ref", progress=lambda _: None)
+    run = train_run(tiny_config(epochs=1, train_size=50, val_draw="per_run"), data, tmp_path / "run",
+                    progress=lines.append)
+    assert (ref["train_images"], ref["val_images"]) == (90, 10)
+    assert (run["train_images"], run["val_images"]) == (50, 10)
+    assert run["config_hash"] != ref["config_hash"] and run["test_size"] == ref["test_size"] == 20
+    assert any("50 training images (train_size 50), 10 validation images (val_draw per_run)" in line for line in lines)
+    with pytest.raises(ValueError, match="train_size 91 is larger than the training split of synthetic"):
+        train_run(tiny_config(epochs=1, train_size=91), data, tmp_path / "big", progress=lambda _: None)

@@ -19,7 +19,7 @@ def _prepare_data(args) -> None:
     val = None if args.val_size is None else (int(args.val_size) if args.val_size >= 1 else args.val_size)
     d = prepare_dataset(args.dataset, args.out, source=args.source, raw_dir=args.raw_dir,
                         split_seed=args.split_seed, val_size=val, synthetic_per_batch=args.synthetic_per_batch,
-                        synthetic_test_size=args.synthetic_test_size)
+                        synthetic_test_size=args.synthetic_test_size, md5=args.md5)
     sizes = {k: len(getattr(d, k).labels) for k in ("train", "val", "test")}
     print(f"{args.out}: {d.name} {d.image_shape} train/val/test = {sizes['train']}/{sizes['val']}/{sizes['test']}")
 
@@ -133,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("prepare-data", help="prepare a dataset into one .npz with a fixed split")
     s.add_argument("--dataset", required=True, choices=DATASETS)
     s.add_argument("--out", required=True, help="output .npz")
-    s.add_argument("--source", help="local archive (cifar10) or IDX directory (fashion_mnist)")
+    s.add_argument("--source", help="local archive (cifar10, tiny_imagenet) or IDX directory (fashion_mnist)")
+    s.add_argument("--md5", help="tiny_imagenet: the archive's expected MD5 (default: the published one)")
     s.add_argument("--raw-dir", help="where downloads go (default: <out dir>/raw)")
     s.add_argument("--split-seed", type=int, default=0)
     s.add_argument("--val-size", type=float, help="validation images (>= 1) or fraction (< 1)")

@@ -72,6 +72,9 @@ def validate_config(config: dict, schema: dict | str | Path, source: str = "conf
         lines = [f"  {_key(e.absolute_path)}: {e.message}" for e in errors]
         raise ConfigError(f"{source}: invalid configuration:\n" + "\n".join(lines))
     problems = []
+    for name, spec in config.get("datasets", {}).items():
+        if spec.get("md5") and name != "tiny_imagenet":
+            problems.append(f"  datasets.{name}.md5: only tiny_imagenet takes an md5 (the others' are fixed)")
     for name, exp in config.get("experiments", {}).items():
         if exp["dataset"] not in config.get("datasets", {}):
             problems.append(f"  experiments.{name}.dataset: {exp['dataset']!r} is not a key of `datasets`")
@@ -192,6 +195,8 @@ def dataset_args(config: dict, dataset: str) -> list[str]:
         args += ["--source", str(spec["source"])]
     if spec.get("val_size") is not None:
         args += ["--val-size", str(spec["val_size"])]
+    if spec.get("md5"):
+        args += ["--md5", spec["md5"]]
     if dataset == "synthetic":
         args += ["--synthetic-per-batch", str(spec["synthetic_per_batch"]),
                  "--synthetic-test-size", str(spec["synthetic_test_size"])]

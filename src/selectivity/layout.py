@@ -22,6 +22,8 @@ import math
 import re
 from pathlib import Path
 
+from .names import DATASETS
+
 DATASET = "{data}/{dataset}.npz"
 RUN = "{results}/{experiment}/alpha_{alpha}/seed_{seed}"
 MODEL = RUN + "/model.pt"
@@ -46,7 +48,7 @@ PRODUCERS = {
     r"runs_\w+\.csv": "the experiment's `collect_runs` job",
     r"layers_\w+\.csv": "the experiment's `collect_runs` job",
     r"alpha_[^/]+\.csv": "the `pwcca` job of that alpha",
-    r"(cifar10|fashion_mnist|digits|synthetic)\.npz": "the `prepare_data` job",
+    rf"({'|'.join(DATASETS)})\.npz": "the `prepare_data` job",
 }
 
 ALPHA_PATTERN = r"-?[0-9]+(\.[0-9]+)?(e-?[0-9]+)?"

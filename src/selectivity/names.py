@@ -3,7 +3,7 @@ the Snakefile reads them at parse time). A test checks that the schema agrees.""
 
 from __future__ import annotations
 
-DATASETS = ("cifar10", "fashion_mnist", "digits", "synthetic")
+DATASETS = ("cifar10", "fashion_mnist", "tiny_imagenet", "digits", "synthetic")
 
 # model name in the config -> the name figures print ("ResNet20", as the paper writes it)
 MODELS = {"resnet20": "ResNet20", "vgg16": "VGG16", "resnet18": "ResNet18", "resnet50": "ResNet50"}

@@ -14,6 +14,16 @@ from dataclasses import dataclass, field
 # Fields that cannot change the algorithm of a run (only where and how fast it runs, and floating
 # point rounding): left out of the hash. ``precision`` changes the arithmetic and is hashed.
 UNHASHED = ("device", "eval_batch_size", "experiment", "channels_last", "compile", "checkpoint_interval_s")
+# Keys added after runs were made: left out of the hash (and of the workflow's rerun trigger) while
+# they hold these values, which reproduce what runs did before the keys existed, so those runs keep
+# their hash and their resume state. Any other value is hashed.
+HASHED_UNLESS = {"train_size": None, "val_draw": "fixed"}
+
+
+def hashed(d: dict) -> dict:
+    """The keys of a run-config dict that can change the result (what the hash covers)."""
+    return {k: v for k, v in d.items()
+            if k not in UNHASHED and not (k in HASHED_UNLESS and v == HASHED_UNLESS[k])}
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,8 @@ class RunConfig:
     lr_milestones: tuple[int, ...] = (100, 150)
     lr_gamma: float = 0.1
     drop_last: bool = False
+    train_size: int | None = None  # a fixed stratified subset of the training split (None: all of it)
+    val_draw: str = "fixed"  # "fixed": the prepared val split; "per_run": drawn with the seed (data/run_splits.py)
     crop_padding: int | None = None  # None: the dataset's default (see selectivity.data)
     hflip: bool | None = None
     selectivity_eps: float = 1e-7
@@ -60,7 +72,7 @@ class RunConfig:
         return d
 
     def hash(self) -> str:
-        d = {k: v for k, v in self.to_dict().items() if k not in UNHASHED}
+        d = hashed(self.to_dict())
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
     def describe(self) -> str:

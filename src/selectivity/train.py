@@ -3,7 +3,8 @@
 mu_SI (Eq. 3) is computed on every minibatch from the unit activations recorded by
 ``UnitRecorder``; alpha < 0 penalizes class selectivity, alpha > 0 promotes it. The run keeps the
 parameters of the epoch with the best validation accuracy and reports the test accuracy and
-test-set mean SI of that model.
+test-set mean SI of that model. It trains and validates on the prepared file's splits, or on the
+run's own (``train_size``, ``val_draw``: see ``selectivity.data.run_splits``).
 
 Resumable: at the end of every epoch that ends ``checkpoint_interval_s`` seconds or more after the
 previous save (0: every epoch), and after the last epoch, the complete state (model, optimizer,
@@ -33,6 +34,7 @@ from .errors import NonFiniteLossError, Preempted
 from .data import AUGMENT_DEFAULTS, PreparedData
 from .data.augment import (batch_class_counts, epoch_generator, epoch_plan, normalize, normalize_nhwc, to_nhwc,
                            train_batches)
+from .data.run_splits import run_splits
 from .io import torch_save, write_json, write_text
 from .metrics import layer_selectivity, mean_selectivity
 from .models import build_model, count_parameters
@@ -122,6 +124,11 @@ def train_run(
         augment["crop_padding"] = cfg.crop_padding
     if cfg.hflip is not None:
         augment["hflip"] = cfg.hflip
+
+    data = run_splits(data, cfg.train_size, cfg.val_draw, cfg.seed)
+    if cfg.train_size is not None or cfg.val_draw != "fixed":
+        progress(f"{tag} {len(data.train.labels)} training images (train_size {cfg.train_size}), "
+                 f"{len(data.val.labels)} validation images (val_draw {cfg.val_draw})")
 
     torch.manual_seed(cfg.seed)
     in_channels = data.image_shape[0]
@@ -239,7 +246,8 @@ def train_run(
     model.load_state_dict(best["state_dict"])
     summary = _evaluate_best(cfg, data, model, transform, device)
     summary.update(config_hash=config_hash, best_epoch=best["epoch"], best_val_accuracy=best["val_accuracy"],
-                   num_parameters=count_parameters(model))
+                   num_parameters=count_parameters(model), train_images=len(data.train.labels),
+                   val_images=len(data.val.labels))
     info = {"model": cfg.model, "num_classes": data.num_classes, "in_channels": in_channels,
             "model_options": dict(cfg.model_options), "config": cfg.to_dict(), "config_hash": config_hash,
             "dataset": data.name, "mean": list(data.mean), "std": list(data.std)}

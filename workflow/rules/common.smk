@@ -23,7 +23,7 @@ from selectivity.config import (
 from selectivity.layout import ALPHA_PATTERN, parse_alpha, select_alphas
 from selectivity.names import DATASETS
 from selectivity.plots.specs import FIGURES, KINDS
-from selectivity.runconfig import UNHASHED
+from selectivity.runconfig import UNHASHED, hashed
 
 # Jobs import the package from this checkout (src/), and run with the interpreter that runs
 # Snakemake, or with the env's own python when --software-deployment-method conda activates one.
@@ -89,6 +89,7 @@ DATA_CODE = code(
     "data/fashion_mnist.py",
     "data/digits.py",
     "data/synthetic.py",
+    "data/tiny_imagenet.py",
     "data/download.py",
 )
 TRAIN_CODE = (
@@ -100,6 +101,7 @@ TRAIN_CODE = (
         "checkpoint.py",
         "accel.py",
         "data/augment.py",
+        "data/run_splits.py",
     )
     if ANALYSIS["rerun_training_on_code_change"]
     else []
@@ -146,8 +148,7 @@ def _split_run_config(wildcards):
     cfg = run_config(
         config, wildcards.experiment, parse_alpha(wildcards.alpha), int(wildcards.seed)
     )
-    hashed = {k: v for k, v in cfg.items() if k not in UNHASHED}
-    return hashed, {k: v for k, v in cfg.items() if k in UNHASHED}
+    return hashed(cfg), {k: v for k, v in cfg.items() if k in UNHASHED}
 
 
 def run_config_json(wildcards):
