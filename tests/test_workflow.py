@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
+from selectivity.plots.specs import FIGURES
 
 
 def snakemake(*args, cwd, check=True):
@@ -50,9 +51,8 @@ def test_demo_writes_only_to_its_own_folders(tmp_path):
     assert outputs and len(train_outputs(text)) == 42
     for path in outputs:
         assert path.startswith(("results/demo/", "figures/demo/", "data/demo/")), path
-    from selectivity.plots.specs import FIGURES
-
-    assert {f"figures/demo/{fig}.pdf" for fig in FIGURES} <= set(outputs)
+    paper = {fig for fig in FIGURES if not fig.startswith("tin_")}  # the demo has no Tiny ImageNet experiments
+    assert {f"figures/demo/{fig}.pdf" for fig in paper} <= set(outputs)
 
 
 def test_invalid_config_fails_with_the_key(tmp_path):
@@ -104,8 +104,6 @@ def test_skipped_figures_are_listed_when_the_workflow_starts(tmp_path):
 
 @pytest.mark.slow
 def test_tiny_end_to_end_run_builds_every_figure(tiny_repo):
-    from selectivity.plots.specs import FIGURES
-
     figures, results = tiny_repo / "figures/tiny", tiny_repo / "results/tiny/resnet20"
     for fig in FIGURES:
         assert (figures / f"{fig}.pdf").read_bytes()[:5] == b"%PDF-", fig
@@ -134,10 +132,9 @@ def test_report_holds_every_figure_and_its_numbers_in_paper_order(tiny_repo):
     assert "System Message" not in out and "ERROR/" not in out and "WARNING/" not in out
     html = (tiny_repo / "report.html").read_text()
     assert "System Message" not in html and "Undefined substitution" not in html
-    from selectivity.plots.specs import FIGURES
-
     order = sorted(FIGURES, key=lambda f: FIGURES[f].order)
-    assert order[:6] == ["fig1", "fig2", "fig3", "fig4", "fig5", "figA1"] and order[-1] == "figA12"
+    assert order[:6] == ["fig1", "fig2", "fig3", "fig4", "fig5", "figA1"] and order[16] == "figA12"
+    assert order[-1] == "tin_resnet50_tradeoff"
     for fig in FIGURES:
         for ext in ("pdf", "csv"):
             assert f"figures/tiny/{fig}.{ext}" in html, (fig, ext)
@@ -165,9 +162,7 @@ def dry_jobs(repo, config="config/tiny.yaml") -> dict[str, int]:
     return {} if "Nothing to be done" in out else job_counts(out)
 
 
-FIGURE_JOBS = {f"figure_{fig}" for fig in ("fig1", "fig2", "fig3", "fig4", "fig5", "figA1", "figA2", "figA3", "figA4",
-                                           "figA5", "figA6", "figA7", "figA8", "figA9", "figA10", "figA11",
-                                           "figA12")}
+FIGURE_JOBS = {f"figure_{fig}" for fig in FIGURES}  # config/tiny.yaml builds every figure
 
 
 # The README's table "What reruns after a change", row by row.
@@ -180,7 +175,8 @@ FIGURE_JOBS = {f"figure_{fig}" for fig in ("fig1", "fig2", "fig3", "fig4", "fig5
                                         'subset="penalize", stars=((0.05, "*"), (5e-5, "**")), order=2)'),
      {"figure_fig2": 1, "all": 1}),
     ("src/selectivity/plots/accuracy.py", None, {"figure_fig2": 1, "figure_fig4": 1, "figure_figA3": 1,
-                                                 "figure_figA5": 1, "all": 1}),
+                                                 "figure_figA5": 1, "figure_tin_resnet18": 1,
+                                                 "figure_tin_resnet50": 1, "all": 1}),
     ("src/selectivity/plots/panels.py", None, {**{f: 1 for f in FIGURE_JOBS}, "all": 1}),
     ("src/selectivity/stats.py", None, {**{f: 1 for f in FIGURE_JOBS}, "all": 1}),
     ("src/selectivity/analysis/precision.py", None, "analysis"),
@@ -203,13 +199,13 @@ def test_what_reruns_after_a_code_change(tiny_repo, path, edit, expected):
     finally:
         target.write_text(original)
     if expected == "analysis":  # unit metrics, tables, figures; no training, dump or PWCCA
-        assert jobs["unit_metrics"] == 20 and jobs["collect_runs"] == 10 and FIGURE_JOBS - {"figure_fig3"} <= set(jobs)
+        assert jobs["unit_metrics"] == 32 and jobs["collect_runs"] == 12 and FIGURE_JOBS - {"figure_fig3"} <= set(jobs)
         assert not {"train", "dump_activations", "pwcca", "prepare_data", "figure_fig3"} & set(jobs)
     elif expected == "tables":
-        assert jobs["collect_runs"] == 10 and FIGURE_JOBS - {"figure_fig3"} <= set(jobs)
+        assert jobs["collect_runs"] == 12 and FIGURE_JOBS - {"figure_fig3"} <= set(jobs)
         assert not {"train", "dump_activations", "unit_metrics", "pwcca", "figure_fig3"} & set(jobs)
     elif expected == "training":
-        assert jobs["train"] == 20 and jobs["dump_activations"] == 20 and FIGURE_JOBS <= set(jobs)
+        assert jobs["train"] == 32 and jobs["dump_activations"] == 32 and FIGURE_JOBS <= set(jobs)
     else:
         assert jobs == expected
 
