@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= all
 
-.PHONY: setup system-deps demo test lint lock clean-demo
+.PHONY: setup system-deps demo fashion test lint lock clean-demo
 
 $(BIN)/snakemake: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ demo: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" snakemake --profile profiles/demo --report figures/demo/report.html
 	@echo "Demo figures:" && ls -1 figures/demo/*.pdf && echo "Report: figures/demo/report.html"
 	$(BIN)/python -m selectivity summarize results/demo/resnet20/runs_all.csv
+
+# The real-data preset: ResNet20 on Fashion-MNIST (Debian's copy; see config/fashion.yaml).
+fashion: setup system-deps
+	PATH="$(CURDIR)/$(BIN):$$PATH" snakemake --configfile config/fashion.yaml --replace-workflow-config --cores $(CORES)
+	$(BIN)/python -m selectivity summarize results/fashion/resnet20/runs_all.csv
 
 test: setup system-deps
 	$(BIN)/python -m pytest -ra
