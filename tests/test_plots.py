@@ -130,6 +130,8 @@ def test_fig2_statistics_and_stars(tmp_path):
     assert acc.loc[-10.0, "stars"] == "**" and acc.loc[-10.0, "p_corrected"] < 5e-6 and acc.loc[-10.0, "n"] == 5
     assert acc.loc[-0.1, "p_corrected"] > 0.05 and pd.isna(acc.loc[-0.1, "stars"])
     assert acc.loc[0.0, "test"] == "control"
+    zoom = table[table.panel == "b"].set_index("alpha")  # the zoomed panel's numbers: |alpha| <= 1
+    assert list(zoom.index) == [-1.0, -0.1, 0.0] and (zoom["mean"] == acc.loc[zoom.index, "mean"]).all()
 
 
 @pytest.mark.parametrize("reading, column, label", [("layers", "mean_si", "mean of layer means"),
@@ -256,9 +258,14 @@ def test_captions_render_without_docutils_warnings():
             html = publish_parts(caption, writer="html",
                                  settings_overrides={"warning_stream": warnings, "report_level": 1})["body"]
             assert warnings.getvalue() == "", (fig, warnings.getvalue())
-            assert "System Message" not in html, fig
+            assert "System Message" not in html and "<ol" not in html, fig  # "(a)" is text, not a list
+            assert "., " not in caption and "{" not in caption, fig
+            if fig in ("fig2", "figA1"):
+                assert "<p>(a)" in html, fig
             if fig == "fig2":
-                assert "|α| ≤ zoom" in html and "* p &lt; 0.05, ** p &lt; 5e-06" in html
+                assert "|α| ≤ 1;" in html and "* p &lt; 0.05, ** p &lt; 5e-06" in html
+    c = fake_config(fig2={"experiment": "resnet20", "zoom_max_abs_alpha": 2})
+    assert "≤ 2;" in figure_params(c, "fig2")["caption"]
 
 
 def test_figure_checks_its_runs(tmp_path):

@@ -231,6 +231,28 @@ def test_keys_that_cannot_change_a_result_rerun_nothing(tiny_repo, extra):
 
 
 @pytest.mark.slow
+def test_the_training_opt_out_keeps_the_runs_and_ignores_training_code_edits(tiny_repo):
+    config = edit_config(tiny_repo, "optout.yaml", "analysis:\n  pwcca_threads: 1",
+                         "analysis:\n  pwcca_threads: 1\n  rerun_training_on_code_change: false")
+    assert dry_jobs(tiny_repo, config) == {}  # switching it on reruns nothing by itself
+    train = tiny_repo / "src/selectivity/train.py"
+    original = train.read_text()
+    train.write_text(original + "\n# an edit\n")
+    try:
+        assert dry_jobs(tiny_repo, config) == {}
+        assert dry_jobs(tiny_repo)["train"] == 32  # with the default, the edit retrains every run
+    finally:
+        train.write_text(original)
+
+
+@pytest.mark.slow
+def test_a_project_copied_as_a_whole_reruns_nothing(tiny_repo, tmp_path):
+    copy = tmp_path / "moved"
+    shutil.copytree(tiny_repo, copy, symlinks=True)
+    assert dry_jobs(copy) == {}
+
+
+@pytest.mark.slow
 def test_the_analysis_device_and_threads_rerun_nothing(tiny_repo):
     config = edit_config(tiny_repo, "device.yaml", "analysis:\n  pwcca_threads: 1",
                          "analysis:\n  pwcca_threads: 2\n  device: cpu")

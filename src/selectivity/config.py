@@ -158,7 +158,11 @@ def figure_params(config: dict, name: str) -> dict:
                   stars=f"{stars_text(fig.stars)} {describe_test(fig)}." if fig.stars else "")
     if kind.pwcca:
         fields["pwcca"] = pwcca_text(config["analysis"])
+    if "zoom_max_abs_alpha" in kind.options:
+        fields["zoom"] = f"{spec.get('zoom_max_abs_alpha', kind.options['zoom_max_abs_alpha']['default']):g}"
     caption = fig.caption.format(**fields).strip()
+    if caption.startswith("("):  # "(a) ..." would become an enumerated list in reStructuredText
+        caption = "\\" + caption
     params = {
         "name": name, "kind": fig.kind, "subset": fig.subset, "quantity": fig.quantity,
         "stars": [list(s) for s in fig.stars], "test": fig.test, "order": fig.order,

@@ -1,3 +1,5 @@
+import os
+
 # Configuration, paths and input functions shared by all rules.
 import json
 import sys
@@ -71,7 +73,9 @@ PKG = Path(SRC) / "selectivity"
 
 
 def code(*names):
-    return [str(PKG / n) for n in names]
+    """Paths relative to the working directory: a project moved or copied as a whole (results
+    included) keeps its inputs, so nothing reruns."""
+    return [os.path.relpath(PKG / n) for n in names]
 
 
 MODEL_CODE = code(
@@ -92,8 +96,11 @@ DATA_CODE = code(
     "data/tiny_imagenet.py",
     "data/download.py",
 )
-TRAIN_CODE = (
-    MODEL_CODE
+# The same inputs either way (a changed set of inputs would itself rerun every run); with
+# rerun_training_on_code_change false they are ancient(): their edits no longer rerun training.
+TRAIN_CODE = [
+    path if ANALYSIS["rerun_training_on_code_change"] else ancient(path)
+    for path in MODEL_CODE
     + code(
         "train.py",
         "metrics.py",
@@ -103,9 +110,7 @@ TRAIN_CODE = (
         "data/augment.py",
         "data/run_splits.py",
     )
-    if ANALYSIS["rerun_training_on_code_change"]
-    else []
-)
+]
 DUMP_CODE = MODEL_CODE + code(
     "analysis/activations.py", "checkpoint.py", "data/augment.py"
 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .panels import per_alpha, scatter_ci, versus_control, violins
+from .panels import per_alpha, scatter_ci, versus_control, violins, zoom_rows
 from .style import alpha_colors, new_figure
 
 
@@ -22,4 +22,4 @@ def accuracy_figure(data):
     violins(axes[1], runs[runs["alpha"].abs() <= zoom], "test_accuracy", acc, colors, "test accuracy")
     axes[1].text(0.98, 0.02, f"|α| ≤ {zoom:g}", transform=axes[1].transAxes, ha="right", fontsize=8)
     scatter_ci(axes[2], si, acc, colors, data.label("si"), "test accuracy")
-    return fig, axes, pd.concat([acc, si], ignore_index=True)
+    return fig, axes, pd.concat([acc, zoom_rows(acc, zoom), si], ignore_index=True)

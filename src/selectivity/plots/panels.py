@@ -226,3 +226,8 @@ def sign_lines(ax, stats: pd.DataFrame, ylabel: str, star_from: str = "pair") ->
     ax.set_xlabel("regularization scale magnitude |α|")
     ax.set_ylabel(ylabel)
     ax.legend(frameon=False)
+
+
+def zoom_rows(stats: pd.DataFrame, zoom: float, panel: str = "b") -> pd.DataFrame:
+    """The rows of ``stats`` that a zoomed panel shows (|alpha| <= zoom), labelled as that panel."""
+    return stats[stats["alpha"].abs() <= zoom].assign(panel=panel)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .panels import per_alpha, scatter_ci, sign_lines, signs, split_violins, versus_control
+from .panels import per_alpha, scatter_ci, sign_lines, signs, split_violins, versus_control, zoom_rows
 from .style import alpha_colors, new_figure
 
 
@@ -33,7 +33,7 @@ def sign_lines_figure(data):
     sign_lines(axes[0], acc, "test accuracy")
     sign_lines(axes[1], acc[acc["alpha"].abs() <= zoom], "test accuracy")
     axes[1].text(0.98, 0.02, f"|α| ≤ {zoom:g}", transform=axes[1].transAxes, ha="right", fontsize=8)
-    return fig, axes, acc
+    return fig, axes, pd.concat([acc, zoom_rows(acc, zoom)], ignore_index=True)
 
 
 def sign_control_figure(data):

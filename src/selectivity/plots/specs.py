@@ -75,7 +75,7 @@ class Figure:
 
 _ACC = ("(a) Test accuracy as a function of the regularization scale α ({side}), violins with an inner box "
         "plot (its darker central line spans the central two quartiles); (b) identical to (a), for the subset "
-        "\\|α\\| ≤ zoom; (c) test accuracy against {network_mean} for each α. Error bars: bootstrapped {ci} "
+        "\\|α\\| ≤ {zoom}; (c) test accuracy against {network_mean} for each α. Error bars: bootstrapped {ci} "
         "confidence intervals over networks. {stars}")
 _SEL = ("(a) Mean {what} per layer for each α ({side}); (b) {network_mean} of the {what} over the network "
         "(filled: mean; open: median, a robust summary where units leave [0, 1]). Error bars and bands: "
@@ -92,7 +92,7 @@ def _tiny_imagenet(model: str) -> dict[str, Figure]:
     side = "blue: α < 0, red: α > 0"
     return {
         "": Figure("accuracy", "Class selectivity and test accuracy on Tiny ImageNet ({model})",
-                   _ACC.format(side=side, network_mean="{network_mean}", ci="{ci}", stars="{stars}"),
+                   _ACC.format(side=side, network_mean="{network_mean}", ci="{ci}", stars="{stars}", zoom="{zoom}"),
                    experiments=exp, stars=_TIN_STARS, order=order),
         "_si": Figure("selectivity", "Regularizing class selectivity on Tiny ImageNet ({model})",
                       _SEL.format(what="class selectivity index", side=side, network_mean="{network_mean}",
@@ -101,7 +101,7 @@ def _tiny_imagenet(model: str) -> dict[str, Figure]:
         "_tradeoff": Figure("tradeoff", "Test accuracy against class selectivity on Tiny ImageNet ({model})",
                             "(a) Test accuracy against {network_mean} of the class selectivity index: one point per "
                             "network, coloured by α (blue: α < 0, red: α > 0), and each α's mean with bootstrapped "
-                            "{ci} confidence intervals in both directions; (b) the same for \\|α\\| ≤ zoom. {stars}",
+                            "{ci} confidence intervals in both directions; (b) the same for \\|α\\| ≤ {zoom}. {stars}",
                             experiments=exp, stars=_TIN_STARS, order=order + 2),
     }
 
@@ -111,7 +111,7 @@ FIGURES: dict[str, Figure] = {
                    _SEL.format(what="class selectivity index", side=_BLUE, network_mean="{network_mean}", ci="{ci}"),
                    subset="penalize", order=1),
     "fig2": Figure("accuracy", "Effects of reducing class selectivity on test accuracy ({model})",
-                   _ACC.format(side=_BLUE, network_mean="{network_mean}", ci="{ci}", stars="{stars}"),
+                   _ACC.format(side=_BLUE, network_mean="{network_mean}", ci="{ci}", stars="{stars}", zoom="{zoom}"),
                    subset="penalize", stars=((0.05, "*"), (5e-6, "**")), order=2),
     "fig3": Figure("pwcca", "Class selectivity is suppressed, not rotated off-axis ({model})",
                    "(a) Mean PWCCA distance ρ per layer between replicate networks trained at the example α, "
@@ -119,11 +119,11 @@ FIGURES: dict[str, Figure] = {
                    "contributes its mean distance to its replicates and to the α = 0 networks; bands: "
                    "bootstrapped {ci} confidence intervals over networks. (b) CCA distance ratio "
                    "ρ(α, α₀) : ρ(α, α) averaged over layers, per α < 0 (the example circled), mean and "
-                   "bootstrapped {ci} CI over networks; {stars}, paired over networks (n = seeds). (c) The "
+                   "bootstrapped {ci} CI over networks; {stars} (n = seeds; stars only where ρ(α, α₀) > ρ(α, α)). (c) The "
                    "ratio per layer. {pwcca}",
                    subset="penalize", stars=((5e-6, "*"),), order=3),
     "fig4": Figure("accuracy", "Effects of increasing class selectivity on test accuracy ({model})",
-                   _ACC.format(side=_RED, network_mean="{network_mean}", ci="{ci}", stars="{stars}"),
+                   _ACC.format(side=_RED, network_mean="{network_mean}", ci="{ci}", stars="{stars}", zoom="{zoom}"),
                    subset="promote", stars=((2e-4, "*"), (5e-7, "**")), order=4),
     "fig5": Figure("sign_distributions",
                    "Increasing class selectivity harms test accuracy more than reducing it ({model})",
@@ -139,20 +139,20 @@ FIGURES: dict[str, Figure] = {
                     _SEL.format(what="class selectivity index", side=_BLUE, network_mean="{network_mean}", ci="{ci}"),
                     experiments=("vgg16",), subset="penalize", order=7),
     "figA3": Figure("accuracy", "Effects of reducing class selectivity on test accuracy ({model})",
-                    _ACC.format(side=_BLUE, network_mean="{network_mean}", ci="{ci}", stars="{stars}"),
+                    _ACC.format(side=_BLUE, network_mean="{network_mean}", ci="{ci}", stars="{stars}", zoom="{zoom}"),
                     experiments=("vgg16",), subset="penalize", stars=((5e-3, "*"), (5e-6, "**"), (5e-60, "***")),
                     order=8),
     "figA4": Figure("selectivity", "Regularizing to increase class selectivity ({model})",
                     _SEL.format(what="class selectivity index", side=_RED, network_mean="{network_mean}", ci="{ci}"),
                     experiments=("vgg16",), subset="promote", order=9),
     "figA5": Figure("accuracy", "Effects of increasing class selectivity on test accuracy ({model})",
-                    _ACC.format(side=_RED, network_mean="{network_mean}", ci="{ci}", stars="{stars}"),
+                    _ACC.format(side=_RED, network_mean="{network_mean}", ci="{ci}", stars="{stars}", zoom="{zoom}"),
                     experiments=("vgg16",), subset="promote", stars=((0.05, "*"), (5e-4, "**"), (9e-6, "***")),
                     order=10),
     "figA6": Figure("sign_lines", "Regularizing to promote vs. penalize class selectivity ({model})",
                     "(a) Test accuracy as a function of \\|α\\| when promoting (α > 0, red) or penalizing (α < 0, "
                     "blue) class selectivity; error bars: bootstrapped {ci} confidence intervals. (b) Identical "
-                    "to (a), for the subset \\|α\\| ≤ zoom. {stars}",
+                    "to (a), for the subset \\|α\\| ≤ {zoom}. {stars}",
                     experiments=("vgg16",), stars=((0.05, "*"), (1e-3, "**"), (1e-6, "***")), test="ranksum",
                     order=11),
     "figA7": Figure("selectivity", "Regularizing against class selectivity, measured by precision ({model})",
@@ -197,7 +197,7 @@ TESTS = {
     "ranksum": "difference from α = 0, Wilcoxon rank-sum test, Bonferroni-corrected",
     "ranksum_signs": "difference between α < 0 and α > 0 at equal \\|α\\|, Wilcoxon rank-sum test, "
                      "Bonferroni-corrected",
-    "paired": "ρ(α, α₀) > ρ(α, α), paired t-test",
+    "paired": "ρ(α, α₀) vs ρ(α, α), two-sided paired t-test over networks",
 }
 
 

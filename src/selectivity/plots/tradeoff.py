@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .panels import per_alpha, scatter_ci, versus_control
+from .panels import per_alpha, scatter_ci, versus_control, zoom_rows
 from .style import alpha_colors, new_figure
 
 
@@ -27,6 +27,4 @@ def tradeoff_figure(data):
         scatter_ci(ax, si[si["alpha"].isin(alphas)], acc[acc["alpha"].isin(alphas)], colors, data.label("si"),
                    "test accuracy")
     axes[1].text(0.98, 0.02, f"|α| ≤ {zoom:g}", transform=axes[1].transAxes, ha="right", fontsize=8)
-    zoomed = pd.concat([acc, si])
-    zoomed = zoomed[zoomed["alpha"].abs() <= zoom].assign(panel="b")
-    return fig, axes, pd.concat([acc, si, zoomed], ignore_index=True)
+    return fig, axes, pd.concat([acc, si, zoom_rows(pd.concat([acc, si]), zoom)], ignore_index=True)
