@@ -362,3 +362,11 @@ def test_robustness_figures_show_the_fake_effects(tmp_path):
     assert set(dims["name"]) == {"clean", "gaussian_noise", "pgd"}
     assert set(dims["quantity"]) == {"participation_ratio", "layer_mean_participation_ratio"}
     assert dims.loc[dims["quantity"] == "participation_ratio", "layer_index"].nunique() == N_LAYERS
+
+
+def test_robustness_statistics_name_their_experiment(tmp_path):
+    c = fake_config()
+    for fig in ("robust_si", "robust_dimensionality", "robust_corruptions"):
+        params = figure_params(c, fig)
+        stats = render(params, figure_inputs(tmp_path, params), tmp_path / f"{fig}.pdf", tmp_path / f"{fig}.csv")
+        assert set(stats["experiment"]) == {"resnet20"}, fig

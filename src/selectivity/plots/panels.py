@@ -239,7 +239,8 @@ def network_values(rob: pd.DataFrame, kind: str, names=None, measure: str = "acc
     whose name is in ``names`` (all names but "none" if None)."""
     sub = rob[(rob["kind"] == kind) & (rob["measure"] == measure)]
     sub = sub[sub["name"].isin(names)] if names is not None else sub[sub["name"] != "none"]
-    return sub.groupby(list(by), as_index=False)["value"].mean()
+    out = sub.groupby(list(by), as_index=False)["value"].mean()
+    return out.assign(experiment=",".join(map(str, rob["experiment"].unique())))
 
 
 def versus_control_per_level(values: pd.DataFrame, panel: str, star_levels, opts: dict, name: str,

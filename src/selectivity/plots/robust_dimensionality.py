@@ -34,7 +34,8 @@ def robust_dimensionality_figure(data):
         s = per_alpha(sub, "value", letter, opts, by=("alpha", "layer_index"), quantity=measures[0])
         layer_lines(ax, s, colors, f"{measures[0].replace('_', ' ')} ({what})")
         stats.append(s.assign(name=name, level=level))
-        net = sub.groupby(["alpha", "seed"], as_index=False)["value"].mean()
+        net = sub.groupby(["alpha", "seed"], as_index=False)["value"].mean().assign(
+            experiment=",".join(map(str, rob["experiment"].unique())))
         means.append((name, level, net))
     last = axes[len(perturbations)]
     letter = "abcdefgh"[len(perturbations)]

@@ -15,13 +15,13 @@ from .panels import ROBUST_COLUMNS, _long, network_values, per_alpha, scatter_ci
 from .style import alpha_colors, new_figure
 
 
-def regression(values: pd.DataFrame, x: str, y: str, panel: str, ci: float) -> pd.DataFrame:
+def regression(values: pd.DataFrame, x: str, y: str, panel: str, ci: float, y_name: str | None = None) -> pd.DataFrame:
     """Linear regression of y on x over networks: rows "slope" (with its CI from the standard error)
     and "intercept", and "r" (with its test: statistic = r, p of the slope's t-test)."""
     fit = sps.linregress(values[x].to_numpy(float), values[y].to_numpy(float))
     n = len(values)
     half = sps.t.ppf(0.5 + ci / 2, n - 2) * fit.stderr if n > 2 else np.nan
-    test = f"linear regression of {y} on {x} over networks (Pearson r, t-test of the slope)"
+    test = f"linear regression of {y_name or y} on {x} over networks (Pearson r, t-test of the slope)"
     rows = [{"quantity": "slope", "mean": fit.slope, "ci_low": fit.slope - half, "ci_high": fit.slope + half},
             {"quantity": "intercept", "mean": fit.intercept, "ci_low": fit.intercept, "ci_high": fit.intercept},
             {"quantity": "r", "mean": fit.rvalue, "ci_low": fit.rvalue, "ci_high": fit.rvalue}]
@@ -63,8 +63,8 @@ def robust_si_figure(data):
         ax.scatter(values[si_column], values["value"], s=8, alpha=0.35, lw=0,
                    c=[colors[a] for a in values["alpha"]])
         scatter_ci(ax, si, acc, colors, data.label("si"), label)
-        fit = regression(values, si_column, "value", letter, opts["ci"])
-        slope, r, p = (fit.loc[fit["quantity"] == q, "mean"].iloc[0] for q in ("slope", "r", "r"))
+        fit = regression(values, si_column, "value", letter, opts["ci"], quantity)
+        slope, r = (fit.loc[fit["quantity"] == q, "mean"].iloc[0] for q in ("slope", "r"))
         p = fit["p"].iloc[0]
         xs = np.linspace(values[si_column].min(), values[si_column].max(), 2)
         intercept = fit.loc[fit["quantity"] == "intercept", "mean"].iloc[0]
