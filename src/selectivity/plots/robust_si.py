@@ -44,7 +44,7 @@ def robust_si_figure(data):
         raise ValueError(f"{data.params['name']}: eps {eps} is not in the table's {attack} grid {grid}")
     panels = {
         "a": ("corruption", network_values(rob, "corruption", by=("alpha", "seed")),
-              "accuracy under corruptions (mean over corruptions, severities)", None),
+              "accuracy under corruptions (mean)", None),
         "b": ("attack", network_values(rob[np.isclose(rob["level"].astype(float), eps)], "attack", [attack],
                                        by=("alpha", "seed")),
               f"accuracy under {attack.upper()}, ε = {eps:g}/255", eps),
