@@ -84,6 +84,36 @@ def fake_pwcca(tmp_path, alphas=(-10.0, -1.0, -0.1, 0.0), n_seeds=N_SEEDS, n_lay
     return paths
 
 
+def fake_robustness(name, alphas=ALPHAS, n_seeds=N_SEEDS, n_layers=N_LAYERS):
+    """A robustness_all.csv: lower selectivity (alpha < 0) more robust to corruptions, less to PGD."""
+    rng = np.random.default_rng(sum(map(ord, name)) + 1)
+    rows = []
+    for a in alphas:
+        for s in range(n_seeds):
+            run = {"experiment": name, "alpha": a, "seed": s, "layer": ""}
+            clean = 0.9 + rng.normal(0, 0.002)  # the same clean accuracy: only robustness differs
+            rows.append({**run, "kind": "corruption", "name": "none", "level": 0, "measure": "accuracy", "value": clean})
+            for c in ("gaussian_noise", "impulse_noise", "gaussian_blur", "contrast", "pixelate"):
+                for sev in (1, 3, 5):
+                    drop = 0.05 * sev * (1 + 0.02 * a) + rng.normal(0, 0.005)
+                    rows.append({**run, "kind": "corruption", "name": c, "level": sev, "measure": "accuracy",
+                                 "value": max(0.0, clean - drop)})
+            rows.append({**run, "kind": "attack", "name": "none", "level": 0, "measure": "accuracy", "value": clean})
+            for attack, k in (("fgsm", 0.04), ("pgd", 0.06)):
+                for eps in (1, 2, 4, 8):
+                    rows.append({**run, "kind": "attack", "name": attack, "level": eps, "measure": "accuracy",
+                                 "value": max(0.0, clean - k * eps * (1 - 0.02 * a) + rng.normal(0, 0.005))})
+            for layer in range(n_layers):
+                for pert, level in (("clean", 0), ("gaussian_noise", 3), ("pgd", 2)):
+                    pr = 3 + layer - 0.05 * a + (pert != "clean") + rng.normal(0, 0.1)
+                    for measure, value in (("participation_ratio", pr), ("components_90", round(2 * pr))):
+                        rows.append({**run, "layer": f"l{layer}", "kind": "dimensionality", "name": pert,
+                                     "level": level, "measure": measure, "value": value})
+                rows.append({**run, "layer": f"l{layer}", "kind": "dimensionality", "name": "clean", "level": 0,
+                             "measure": "units", "value": 10})
+    return pd.DataFrame(rows)
+
+
 def figure_inputs(tmp_path, params):
     """Fake input tables of a figure, as its rule would pass them."""
     kind = KINDS[params["kind"]]
@@ -96,6 +126,10 @@ def figure_inputs(tmp_path, params):
                 path = tmp_path / f"{e}_{t}_{params['subset']}.csv"
                 df.to_csv(path, index=False)
                 inputs[t].append(path)
+        if "robustness" in kind.tables:
+            path = tmp_path / f"{e}_robustness_all.csv"
+            fake_robustness(e, alphas).to_csv(path, index=False)
+            inputs["robustness"].append(path)
     if kind.pwcca:
         inputs["pwcca"] = fake_pwcca(tmp_path)
     return inputs
@@ -107,7 +141,8 @@ def test_every_figure_renders_from_its_spec(fig, tmp_path):
     stats = render(params, figure_inputs(tmp_path, params), tmp_path / f"{fig}.pdf", tmp_path / f"{fig}.csv")
     assert (tmp_path / f"{fig}.pdf").read_bytes()[:5] == b"%PDF-"
     table = pd.read_csv(tmp_path / f"{fig}.csv")
-    extra = ["pwcca_reading", "pwcca_rows"] if FIGURES[fig].kind == "pwcca" else []
+    extra = {"pwcca": ["pwcca_reading", "pwcca_rows"]}.get(FIGURES[fig].kind, [])
+    extra = ["name", "level"] if FIGURES[fig].kind.startswith("robust_") else extra
     assert list(table.columns) == STAT_COLUMNS + extra and len(table) == len(stats) > 0
     assert (table["ci_low"] <= table["mean"] + 1e-12).all() and (table["mean"] <= table["ci_high"] + 1e-12).all()
 
@@ -306,3 +341,39 @@ def test_alpha_colours_blue_for_negative_red_for_positive():
 def test_figure_data_reading_column():
     assert FigureData({"network_mean": "units"}).column("precision") == "units_mean_precision"
     assert FigureData({"network_mean": "layers"}).column("si_alive") == "mean_si_alive"
+
+
+def test_robustness_figures_show_the_fake_effects(tmp_path):
+    """The fake tables make alpha < 0 more robust to corruptions and less to PGD: the figures'
+    statistics show it, with tests against alpha = 0 and the regression over networks."""
+    c = fake_config()
+    out = {}
+    for fig in ("robust_corruptions", "robust_attacks", "robust_si", "robust_dimensionality"):
+        params = figure_params(c, fig)
+        assert params["title"].endswith("(ResNet20)")
+        out[fig] = render(params, figure_inputs(tmp_path, params), tmp_path / f"{fig}.pdf", tmp_path / f"{fig}.csv")
+    corr = out["robust_corruptions"]
+    assert set(corr["name"]) == {"all corruptions", "noise", "blur", "digital"}  # families present
+    sev5 = corr[(corr["name"] == "all corruptions") & (corr["level"] == 5)].set_index("alpha")
+    assert sev5.loc[-10.0, "mean"] > sev5.loc[0.0, "mean"] and sev5.loc[-10.0, "stars"] != ""
+    assert sev5.loc[0.0, "test"] == "control" and sev5["p_corrected"].notna().sum() == len(ALPHAS) - 1
+    att = out["robust_attacks"]
+    pgd8 = att[(att["name"] == "pgd") & (att["level"] == 8)].set_index("alpha")
+    assert pgd8.loc[-10.0, "mean"] < pgd8.loc[0.0, "mean"]
+    si = out["robust_si"]
+    slope = si[(si["quantity"] == "slope")].set_index("panel")["mean"]
+    r = si[(si["quantity"] == "r")].set_index("panel")
+    assert slope["a"] < 0 and slope["b"] > 0 and (r["p"] < 0.05).all()
+    assert set(si.loc[si["panel"] == "b", "level"].dropna()) == {2.0}  # the middle of the eps grid
+    dims = out["robust_dimensionality"]
+    assert set(dims["name"]) == {"clean", "gaussian_noise", "pgd"}
+    assert set(dims["quantity"]) == {"participation_ratio", "layer_mean_participation_ratio"}
+    assert dims.loc[dims["quantity"] == "participation_ratio", "layer_index"].nunique() == N_LAYERS
+
+
+def test_robustness_statistics_name_their_experiment(tmp_path):
+    c = fake_config()
+    for fig in ("robust_si", "robust_dimensionality", "robust_corruptions"):
+        params = figure_params(c, fig)
+        stats = render(params, figure_inputs(tmp_path, params), tmp_path / f"{fig}.pdf", tmp_path / f"{fig}.csv")
+        assert set(stats["experiment"]) == {"resnet20"}, fig

@@ -53,6 +53,16 @@ def test_demo_writes_only_to_its_own_folders(tmp_path):
         assert path.startswith(("results/demo/", "figures/demo/", "data/demo/")), path
     paper = {fig for fig in FIGURES if not fig.startswith("tin_")}  # the demo has no Tiny ImageNet experiments
     assert {f"figures/demo/{fig}.pdf" for fig in paper} <= set(outputs)
+    assert len([p for p in outputs if p.endswith("/robustness.csv")]) == 21  # resnet20's runs only
+    assert "results/demo/resnet20/robustness_all.csv" in outputs
+
+
+def test_the_paper_config_declares_robustness_for_resnet20(tmp_path):
+    proc = snakemake("figures/robust_si.pdf", "-n", "--configfile", ROOT / "config.yaml", cwd=tmp_path)
+    text = proc.stdout + proc.stderr
+    jobs = job_counts(text)
+    assert jobs["robustness"] == 23 * 20 and jobs["collect_robustness"] == 1 and jobs["figure_robust_si"] == 1
+    assert all(p.startswith("results/resnet20/") for p in re.findall(r"output: (\S+/robustness\.csv)", text))
 
 
 def test_invalid_config_fails_with_the_key(tmp_path):
@@ -119,7 +129,11 @@ def test_tiny_end_to_end_run_builds_every_figure(tiny_repo):
         for seed in (0, 1):
             run = results / f"alpha_{alpha}" / f"seed_{seed}"
             assert {p.name for p in run.iterdir()} == {"model.pt", "log.csv", "summary.json", "activations.npz",
-                                                       "units.csv"}
+                                                       "units.csv", "robustness.csv"}
+    robust = pd.read_csv(results / "robustness_all.csv")
+    assert len(robust[["alpha", "seed"]].drop_duplicates()) == 6 and set(robust["kind"]) == {
+        "corruption", "attack", "dimensionality"}
+    assert not (tiny_repo / "results/tiny/vgg16/alpha_0/seed_0/robustness.csv").exists()
     pwcca = pd.read_csv(results / "pwcca/alpha_-1.csv")
     assert set(pwcca["kind"]) == {"within", "baseline"} and len(pwcca) == 19 * (1 + 4)
     assert (tiny_repo / "logs/tiny/train/resnet20/alpha_-1/seed_0.log").exists()
@@ -134,7 +148,7 @@ def test_report_holds_every_figure_and_its_numbers_in_paper_order(tiny_repo):
     assert "System Message" not in html and "Undefined substitution" not in html
     order = sorted(FIGURES, key=lambda f: FIGURES[f].order)
     assert order[:6] == ["fig1", "fig2", "fig3", "fig4", "fig5", "figA1"] and order[16] == "figA12"
-    assert order[-1] == "tin_resnet50_tradeoff"
+    assert order[-5] == "tin_resnet50_tradeoff" and order[-1] == "robust_dimensionality"
     for fig in FIGURES:
         for ext in ("pdf", "csv"):
             assert f"figures/tiny/{fig}.{ext}" in html, (fig, ext)
@@ -163,6 +177,7 @@ def dry_jobs(repo, config="config/tiny.yaml") -> dict[str, int]:
 
 
 FIGURE_JOBS = {f"figure_{fig}" for fig in FIGURES}  # config/tiny.yaml builds every figure
+ROBUST = ("robust_corruptions", "robust_attacks", "robust_si", "robust_dimensionality")
 
 
 # The README's table "What reruns after a change", row by row.
@@ -185,6 +200,9 @@ FIGURE_JOBS = {f"figure_{fig}" for fig in FIGURES}  # config/tiny.yaml builds ev
     ("src/selectivity/analysis/pwcca_rows.py", None, {"pwcca": 2, "figure_fig3": 1, "all": 1}),
     ("src/selectivity/metrics.py", None, "training"),
     ("src/selectivity/train.py", None, "training"),
+    ("src/selectivity/robustness/corruptions.py", None,
+     {"robustness": 6, "collect_robustness": 1, **{f"figure_{f}": 1 for f in ROBUST}, "all": 1}),
+    ("src/selectivity/plots/robust_si.py", None, {"figure_robust_si": 1, "all": 1}),
     ("src/selectivity/inputs.py", None, {}),
     ("src/selectivity/cli.py", None, {}),
 ])
@@ -198,14 +216,17 @@ def test_what_reruns_after_a_code_change(tiny_repo, path, edit, expected):
         jobs = dry_jobs(tiny_repo)
     finally:
         target.write_text(original)
-    if expected == "analysis":  # unit metrics, tables, figures; no training, dump or PWCCA
-        assert jobs["unit_metrics"] == 32 and jobs["collect_runs"] == 12 and FIGURE_JOBS - {"figure_fig3"} <= set(jobs)
-        assert not {"train", "dump_activations", "pwcca", "prepare_data", "figure_fig3"} & set(jobs)
+    # figures that read no runs or layers table: fig3 (PWCCA) and three robustness figures
+    no_runs = {"figure_fig3", "figure_robust_corruptions", "figure_robust_attacks", "figure_robust_dimensionality"}
+    if expected == "analysis":  # unit metrics, tables, figures; no training, dump, PWCCA or robustness
+        assert jobs["unit_metrics"] == 32 and jobs["collect_runs"] == 12 and FIGURE_JOBS - no_runs <= set(jobs)
+        assert not {"train", "dump_activations", "pwcca", "prepare_data", "robustness", *no_runs} & set(jobs)
     elif expected == "tables":
-        assert jobs["collect_runs"] == 12 and FIGURE_JOBS - {"figure_fig3"} <= set(jobs)
-        assert not {"train", "dump_activations", "unit_metrics", "pwcca", "figure_fig3"} & set(jobs)
+        assert jobs["collect_runs"] == 12 and FIGURE_JOBS - no_runs <= set(jobs)
+        assert not {"train", "dump_activations", "unit_metrics", "pwcca", "robustness", *no_runs} & set(jobs)
     elif expected == "training":
-        assert jobs["train"] == 32 and jobs["dump_activations"] == 32 and FIGURE_JOBS <= set(jobs)
+        assert jobs["train"] == 32 and jobs["dump_activations"] == 32 and jobs["robustness"] == 6
+        assert FIGURE_JOBS <= set(jobs)
     else:
         assert jobs == expected
 
@@ -256,6 +277,26 @@ def test_a_project_copied_as_a_whole_reruns_nothing(tiny_repo, tmp_path):
 def test_the_analysis_device_and_threads_rerun_nothing(tiny_repo):
     config = edit_config(tiny_repo, "device.yaml", "analysis:\n  pwcca_threads: 1",
                          "analysis:\n  pwcca_threads: 2\n  device: cpu")
+    assert dry_jobs(tiny_repo, config) == {}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key", ["eps: [2, 4]", "pgd_steps: 4", "variance_fraction: 0.8", "severities: [1, 3]"])
+def test_a_robustness_key_reruns_the_robustness_jobs_and_their_figures_only(tiny_repo, key):
+    config = edit_config(tiny_repo, "robust.yaml", "robustness:\n  experiments: [resnet20]",
+                         f"robustness:\n  experiments: [resnet20]\n  {key}")
+    text = (tiny_repo / config).read_text()
+    name = key.split(":")[0]
+    text = "\n".join(l for l in text.splitlines() if not (l.startswith(f"  {name}:") and l.strip() != key))
+    (tiny_repo / config).write_text(text + "\n")
+    assert dry_jobs(tiny_repo, config) == {"robustness": 6, "collect_robustness": 1,
+                                           **{f"figure_{f}": 1 for f in ROBUST}, "all": 1}
+
+
+@pytest.mark.slow
+def test_the_robustness_device_reruns_nothing(tiny_repo):
+    config = edit_config(tiny_repo, "robust_device.yaml", "robustness:\n  experiments: [resnet20]",
+                         "robustness:\n  experiments: [resnet20]\n  device: cpu")
     assert dry_jobs(tiny_repo, config) == {}
 
 

@@ -87,6 +87,30 @@ def _pwcca(args) -> None:
           f"({args.threads} threads)")
 
 
+def _robustness(args) -> None:
+    import time
+
+    from .robustness.evaluate import robustness_table, write_robustness
+
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    t0 = time.perf_counter()
+    df = robustness_table(args.model, args.data, json.loads(args.settings_json), args.device)
+    write_robustness(df, args.out)
+    print(f"{args.out}: {len(df)} rows ({', '.join(f'{k} {n}' for k, n in df['kind'].value_counts().items())}) "
+          f"in {time.perf_counter() - t0:.1f} s")
+
+
+def _collect_robustness(args) -> None:
+    from .robustness.evaluate import collect_robustness, write_robustness
+
+    df = collect_robustness(args.tables, args.experiment, args.alphas, args.seeds)
+    write_robustness(df, args.out)
+    print(f"{args.out}: {len(df)} rows of {len(df[['alpha', 'seed']].drop_duplicates())} runs")
+
+
 def _plot(args) -> None:
     from .plots.render import render
 
@@ -192,6 +216,26 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--layers-out", required=True, help="layers table CSV (one row per run and layer)")
     s.add_argument("summaries", nargs="+", help="summary.json files (units.csv must be beside each)")
     s.set_defaults(func=_collect_runs)
+
+    s = sub.add_parser("robustness", help="one run's accuracy under corruptions and attacks, and its "
+                                          "dimensionality per unit layer (tidy CSV)")
+    s.add_argument("--model", required=True, help="model.pt of a run")
+    s.add_argument("--data", required=True, help="prepared dataset .npz (its test set is perturbed)")
+    s.add_argument("--out", required=True, help="robustness CSV")
+    s.add_argument("--settings-json", default="{}",
+                   help="the config's robustness settings as JSON (keys of selectivity.robustness.evaluate."
+                        "SETTINGS_DEFAULTS; missing keys take those defaults)")
+    s.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
+    s.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
+    s.set_defaults(func=_robustness)
+
+    s = sub.add_parser("collect-robustness", help="an experiment's robustness table from its runs' tables")
+    s.add_argument("--experiment", required=True)
+    s.add_argument("--alphas", nargs="+", type=float, required=True, help="the configured alphas (each run once)")
+    s.add_argument("--seeds", nargs="+", type=int, required=True, help="the configured seeds")
+    s.add_argument("--out", required=True, help="robustness_all.csv")
+    s.add_argument("tables", nargs="+", help="robustness.csv of every run")
+    s.set_defaults(func=_collect_robustness)
 
     s = sub.add_parser("plot", help="draw a paper figure and write the statistics it shows")
     s.add_argument("figure", help="fig1 ... fig5, figA1 ... figA12 (`selectivity figures` lists them)")

@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator, validators
 
 from .layout import format_alpha, select_alphas
 from .names import model_display_name
-from .plots.specs import FIGURES, KINDS, NETWORK_MEANS, figure_experiments, figure_schema, stars_text, describe_test
+from .plots.specs import FIGURES, KINDS, NETWORK_MEANS, ROBUSTNESS_KINDS, figure_experiments, figure_schema, stars_text, describe_test
 
 
 class ConfigError(ValueError):
@@ -88,6 +88,11 @@ def validate_config(config: dict, schema: dict | str | Path, source: str = "conf
         milestones = exp["training"]["lr_milestones"]
         if milestones != sorted(milestones):
             problems.append(f"  experiments.{name}.training.lr_milestones: must be increasing, got {milestones}")
+    for exp in config.get("robustness", {}).get("experiments", []):
+        if exp not in config.get("experiments", {}):
+            problems.append(f"  robustness.experiments: {exp!r} is not a key of `experiments`")
+    if dup := _duplicates(config.get("robustness", {}).get("experiments", [])):
+        problems.append(f"  robustness.experiments: {dup} given more than once")
     for fig, spec in config.get("figures", {}).items():
         names = figure_experiments(spec)
         for exp in names:
@@ -108,9 +113,25 @@ def validate_config(config: dict, schema: dict | str | Path, source: str = "conf
 
 
 def enabled_figures(config: dict) -> list[str]:
-    """Figures whose experiments are all configured (the others cannot be built), in paper order."""
+    """Figures whose experiments are all configured (the others cannot be built), in paper order;
+    a robustness figure also needs its experiments in ``robustness.experiments``."""
     return [f for f in sorted(config["figures"], key=lambda f: FIGURES[f].order)
-            if all(e in config["experiments"] for e in figure_experiments(config["figures"][f]))]
+            if all(e in config["experiments"] for e in figure_experiments(config["figures"][f]))
+            and not robustness_missing(config, f)]
+
+
+def robustness_missing(config: dict, fig: str) -> list[str]:
+    """The experiments of a robustness figure that get no robustness jobs ([] for other figures)."""
+    if FIGURES[fig].kind not in ROBUSTNESS_KINDS:
+        return []
+    listed = config.get("robustness", {}).get("experiments", [])
+    return [e for e in figure_experiments(config["figures"][fig]) if e not in listed]
+
+
+def robustness_settings(config: dict) -> dict:
+    """The robustness job's settings: the config's ``robustness`` section less the keys that
+    cannot change its table (experiments, device). JSON-serializable: the rule's params."""
+    return {k: v for k, v in config["robustness"].items() if k not in ("experiments", "device")}
 
 
 def skipped_figures(config: dict) -> dict[str, list[str]]:
@@ -208,4 +229,5 @@ def dataset_args(config: dict, dataset: str) -> list[str]:
 
 
 __all__ = ["ConfigError", "validate_config", "run_config", "seeds", "dataset_args", "enabled_figures",
-           "skipped_figures", "figure_experiments", "figure_params", "format_alpha"]
+           "skipped_figures", "robustness_missing", "robustness_settings", "figure_experiments", "figure_params",
+           "format_alpha"]

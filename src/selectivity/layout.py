@@ -6,9 +6,11 @@
                                                     /summary.json  test accuracy, test mean SI, unit layers, ...
                                                     /activations.npz  test-set unit activations
                                                     /units.csv     per-unit metrics
+                                                    /robustness.csv  accuracy under corruptions / attacks, dimensionality
                                                     /train_state.pt   resume state while training
     {results}/{experiment}/runs_{subset}.csv       one row per run (subset: all, penalize, promote)
     {results}/{experiment}/layers_{subset}.csv     one row per run and unit layer
+    {results}/{experiment}/robustness_all.csv     every run's robustness table (robustness experiments)
     {results}/{experiment}/pwcca/alpha_{alpha}.csv PWCCA distances per layer and pair
     {figures}/{figure}.pdf, {figure}.csv           figure and the numbers / p-values it shows
 
@@ -31,8 +33,10 @@ TRAIN_LOG = RUN + "/log.csv"
 SUMMARY = RUN + "/summary.json"
 ACTIVATIONS = RUN + "/activations.npz"
 UNITS = RUN + "/units.csv"
+ROBUSTNESS = RUN + "/robustness.csv"
 RUNS_TABLE = "{results}/{experiment}/runs_{subset}.csv"
 LAYERS_TABLE = "{results}/{experiment}/layers_{subset}.csv"
+ROBUSTNESS_TABLE = "{results}/{experiment}/robustness_all.csv"
 PWCCA_TABLE = "{results}/{experiment}/pwcca/alpha_{alpha}.csv"
 FIGURE = "{figures}/{figure}.pdf"
 FIGURE_STATS = "{figures}/{figure}.csv"
@@ -45,6 +49,8 @@ PRODUCERS = {
     "train_state.pt": "the run's `train` job (from epoch 0: this is its resume state)",
     "activations.npz": "the run's `dump_activations` job",
     "units.csv": "the run's `unit_metrics` job",
+    "robustness.csv": "the run's `robustness` job",
+    "robustness_all.csv": "the experiment's `collect_robustness` job",
     r"runs_\w+\.csv": "the experiment's `collect_runs` job",
     r"layers_\w+\.csv": "the experiment's `collect_runs` job",
     r"alpha_[^/]+\.csv": "the `pwcca` job of that alpha",

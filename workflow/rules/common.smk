@@ -17,6 +17,8 @@ from selectivity.config import (
     enabled_figures,
     figure_experiments,
     figure_params,
+    robustness_missing,
+    robustness_settings,
     run_config,
     seeds,
     skipped_figures,
@@ -47,11 +49,18 @@ for _fig, _missing in skipped_figures(config).items():
         f"{_fig} is skipped (not built by `all`): it shows experiments {_missing}, "
         "which the config does not declare"
     )
+for _fig in config["figures"]:
+    if _fig not in skipped_figures(config) and robustness_missing(config, _fig):
+        logger.warning(
+            f"{_fig} is skipped (not built by `all`): it shows experiments "
+            f"{robustness_missing(config, _fig)}, which robustness.experiments does not list"
+        )
 
 RESULTS = config["results_dir"]
 FIGURES_DIR = config["figures_dir"]
 LOGS = config["logs_dir"]
 ANALYSIS = config["analysis"]
+ROBUSTNESS = config["robustness"]
 ENV = "../../envs/selectivity.yaml"
 
 
@@ -129,6 +138,19 @@ PWCCA_CODE = MODEL_CODE + code(
     "checkpoint.py",
     "data/augment.py",
 )
+ROBUSTNESS_CODE = MODEL_CODE + code(
+    "robustness/evaluate.py",
+    "robustness/attacks.py",
+    "robustness/corruptions.py",
+    "robustness/dimensionality.py",
+    "robustness/hsv.py",
+    "robustness/kernels.py",
+    "robustness/official.py",
+    "robustness/params.py",
+    "analysis/activations.py",
+    "checkpoint.py",
+    "data/augment.py",
+)
 PLOT_CODE = code(
     "plots/render.py",
     "plots/panels.py",
@@ -173,6 +195,11 @@ def analysis_device(wildcards, threads):
     return ANALYSIS["device"]
 
 
+def robustness_device(wildcards, threads):
+    """The robustness jobs' device: where they run, not what they compute (derived: no trigger)."""
+    return ROBUSTNESS["device"]
+
+
 def run_files(name, subset, template):
     """One file of every run of an experiment whose alpha is in the subset (all/penalize/promote)."""
     exp = experiment(name)
@@ -206,7 +233,11 @@ def figure_tables(fig):
             raise ValueError(
                 f"{fig} shows experiments {missing}, which are not in the config's `experiments`"
             )
-        templates = {"runs": layout.RUNS_TABLE, "layers": layout.LAYERS_TABLE}
+        templates = {
+            "runs": layout.RUNS_TABLE,
+            "layers": layout.LAYERS_TABLE,
+            "robustness": layout.ROBUSTNESS_TABLE,
+        }
         out = {
             table: [
                 pattern(templates[table], experiment=e, subset=spec.subset)
@@ -246,7 +277,8 @@ def figure_input_args(wildcards, input):
 
 def all_targets():
     """Every figure whose experiments are configured, every experiment's full tables, and every
-    run's record (checkpoint, log, summary, unit metrics): a run file that was lost (deleted after
+    run's record (checkpoint, log, summary, unit metrics; robustness for the experiments of
+    robustness.experiments): a run file that was lost (deleted after
     an "unreadable" error) is rebuilt by a plain `snakemake`, even when the tables are up to date.
     """
     figures = [pattern(layout.FIGURE, figure=fig) for fig in enabled_figures(config)]
@@ -260,4 +292,10 @@ def all_targets():
         for template in (layout.MODEL, layout.TRAIN_LOG, layout.SUMMARY, layout.UNITS)
         for path in run_files(name, "all", template)
     ]
-    return figures + tables + runs
+    robustness = [
+        path
+        for name in ROBUSTNESS["experiments"]
+        for path in [pattern(layout.ROBUSTNESS_TABLE, experiment=name)]
+        + run_files(name, "all", layout.ROBUSTNESS)
+    ]
+    return figures + tables + runs + robustness

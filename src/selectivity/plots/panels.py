@@ -231,3 +231,44 @@ def sign_lines(ax, stats: pd.DataFrame, ylabel: str, star_from: str = "pair") ->
 def zoom_rows(stats: pd.DataFrame, zoom: float, panel: str = "b") -> pd.DataFrame:
     """The rows of ``stats`` that a zoomed panel shows (|alpha| <= zoom), labelled as that panel."""
     return stats[stats["alpha"].abs() <= zoom].assign(panel=panel)
+
+
+# ---------------------------------------------------------------- robustness (robust_* kinds)
+
+ROBUST_COLUMNS = STAT_COLUMNS + ["name", "level"]
+
+
+def network_values(rob: pd.DataFrame, kind: str, names=None, measure: str = "accuracy",
+                   by=("alpha", "seed", "level")) -> pd.DataFrame:
+    """One value per network (and per ``by``): the mean of ``measure`` over the rows of ``kind``
+    whose name is in ``names`` (all names but "none" if None)."""
+    sub = rob[(rob["kind"] == kind) & (rob["measure"] == measure)]
+    sub = sub[sub["name"].isin(names)] if names is not None else sub[sub["name"] != "none"]
+    out = sub.groupby(list(by), as_index=False)["value"].mean()
+    return out.assign(experiment=",".join(map(str, rob["experiment"].unique())))
+
+
+def versus_control_per_level(values: pd.DataFrame, panel: str, star_levels, opts: dict, name: str,
+                             quantity: str, test: str = "t") -> pd.DataFrame:
+    """Per level: mean, CI of "value" per alpha and its test against alpha = 0 (Bonferroni over the
+    alphas of that level); columns ROBUST_COLUMNS."""
+    frames = [versus_control(sub, "value", panel, star_levels, opts, test=test, quantity=quantity)
+              .assign(name=name, level=level) for level, sub in values.groupby("level", sort=True)]
+    return pd.concat(frames, ignore_index=True)[ROBUST_COLUMNS]
+
+
+def level_lines(ax, stats: pd.DataFrame, colors: dict, xlabel: str, ylabel: str) -> None:
+    """Mean with a CI band against the level (severity, eps), one line per alpha; stars of the
+    last level beside its point."""
+    for alpha, sub in stats.groupby("alpha", sort=True):
+        sub = sub.sort_values("level")
+        x = sub["level"].to_numpy(float)
+        ax.plot(x, sub["mean"], "-o", ms=3, color=colors[alpha], label=f"α={alpha_label(alpha)}")
+        ax.fill_between(x, sub["ci_low"], sub["ci_high"], color=colors[alpha], alpha=0.15, lw=0)
+        last = sub.iloc[-1]
+        if isinstance(last["stars"], str) and last["stars"]:
+            ax.annotate(last["stars"], (x[-1], last["mean"]), textcoords="offset points", xytext=(4, 0),
+                        va="center", color=colors[alpha], fontsize=8)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=7, ncol=2, frameon=False)

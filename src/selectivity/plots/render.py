@@ -30,6 +30,7 @@ class FigureData:
     runs: list[pd.DataFrame] = field(default_factory=list)
     layers: list[pd.DataFrame] = field(default_factory=list)
     pwcca: pd.DataFrame | None = None
+    robustness: list[pd.DataFrame] = field(default_factory=list)
 
     @property
     def opts(self) -> dict:
@@ -102,6 +103,10 @@ def load_figure_data(params: dict, inputs: dict[str, list[str]]) -> FigureData:
         data.runs = per_experiment("runs", read_runs)
     if "layers" in kind.tables:
         data.layers = per_experiment("layers", read_layers)
+    if "robustness" in kind.tables:
+        from ..robustness.evaluate import read_robustness
+
+        data.robustness = per_experiment("robustness", read_robustness)
     if kind.pwcca:
         data.pwcca = read_pwcca(inputs.get("pwcca", []), expected.get(experiments[0], {}), params.get("pwcca"))
     return data

@@ -23,7 +23,9 @@ class Kind:
     """What a kind of figure draws and reads.
 
     module, function: ``selectivity.plots.<module>.<function>(data, figure)`` draws it.
-    tables: the per-experiment tables it reads ("runs", "layers"); pwcca: it reads PWCCA tables.
+    tables: the per-experiment tables it reads ("runs", "layers", "robustness": the experiment's
+    robustness_all.csv, which needs the experiment in the config's robustness.experiments); pwcca:
+    it reads PWCCA tables.
     multi: it compares several experiments (config key ``experiments``, else ``experiment``).
     options: the config options it takes, as JSON-schema properties with defaults.
     """
@@ -52,7 +54,20 @@ KINDS = {
                          "description": "which experiment panel b shows (the paper's: b = 0.5, the last)"}}),
     "models": Kind("comparisons", "models_figure", multi=True, options={"labels": LABELS}),
     "tradeoff": Kind("tradeoff", "tradeoff_figure", options={"zoom_max_abs_alpha": ZOOM}),
+    "robust_corruptions": Kind("robust_corruptions", "robust_corruptions_figure", tables=("robustness",)),
+    "robust_attacks": Kind("robust_attacks", "robust_attacks_figure", tables=("robustness",)),
+    "robust_si": Kind("robust_si", "robust_si_figure", tables=("runs", "robustness"), options={
+        "attack": {"enum": ["pgd", "fgsm"], "default": "pgd", "description": "the attack of panel b"},
+        "eps": {"type": ["number", "null"], "exclusiveMinimum": 0, "default": None,
+                "description": "the eps of panel b, in 1/255 units (one of robustness.eps); null: the middle "
+                               "of the grid"}}),
+    "robust_dimensionality": Kind("robust_dimensionality", "robust_dimensionality_figure", tables=("robustness",),
+                                  options={"measure": {"enum": ["participation_ratio", "components"],
+                                                       "default": "participation_ratio",
+                                                       "description": "participation ratio, or principal "
+                                                                      "components for robustness.variance_fraction"}}),
 }
+ROBUSTNESS_KINDS = tuple(k for k, kind in KINDS.items() if "robustness" in kind.tables)
 
 
 @dataclass(frozen=True)
@@ -185,6 +200,33 @@ FIGURES: dict[str, Figure] = {
                      "one colour per experiment (the paper's: ResNet20 cyan, VGG16 orange). Error bars: "
                      "bootstrapped {ci} confidence intervals.",
                      experiments=("resnet20", "vgg16"), labels=("ResNet20", "VGG16"), order=17),
+    "robust_corruptions": Figure(
+        "robust_corruptions", "Accuracy under naturalistic corruptions ({model})",
+        "Test accuracy against the corruption severity (0: clean images) for each α (blue: α < 0, red: α > 0), "
+        "(a) averaged over every corruption, then per corruption family (noise, blur, weather, digital: "
+        "Hendrycks & Dietterich 2019). Each network contributes its mean over the panel's corruptions; bands: "
+        "bootstrapped {ci} confidence intervals over networks. {stars} Per severity; stars beside the largest.",
+        stars=((0.05, "*"), (1e-3, "**")), order=30),
+    "robust_attacks": Figure(
+        "robust_attacks", "Accuracy under gradient-based adversarial attacks ({model})",
+        "Test accuracy against the L∞ budget ε (1/255 pixel units; 0: clean images) for each α, (a) FGSM, "
+        "(b) PGD. Bands: bootstrapped {ci} confidence intervals over networks. {stars} Per ε; stars beside the "
+        "largest.",
+        stars=((0.05, "*"), (1e-3, "**")), order=31),
+    "robust_si": Figure(
+        "robust_si", "Robustness against class selectivity ({model})",
+        "(a) Accuracy under corruptions (each network's mean over corruptions and severities) and (b) accuracy "
+        "under PGD at one ε, against {network_mean} of the class selectivity index: one point per network, "
+        "coloured by α, each α's mean with bootstrapped {ci} confidence intervals in both directions, and the "
+        "least-squares line over networks (slope, Pearson r and the p of its t-test in the panel). {stars}",
+        stars=((0.05, "*"), (1e-3, "**")), order=32),
+    "robust_dimensionality": Figure(
+        "robust_dimensionality", "Dimensionality of the representations ({model})",
+        "(a) Participation ratio of each unit layer's representation of clean test images (PCA of the "
+        "activations), per α; next panels: of the change each configured perturbation causes (perturbed − "
+        "clean activations); last: the mean over layers of (a) against α. Bands and error bars: bootstrapped "
+        "{ci} confidence intervals over networks. {stars}",
+        stars=((0.05, "*"), (1e-3, "**")), order=33),
     **{f"tin_{m}{suffix}": fig for m in ("resnet18", "resnet50") for suffix, fig in _tiny_imagenet(m).items()},
 }
 

@@ -1,0 +1,223 @@
+"""One trained run's robustness, as a tidy table (the workflow's ``robustness`` job): accuracy per
+corruption and severity (computed, or the official CIFAR-10-C / Tiny-ImageNet-C files), accuracy
+per attack and eps, and the dimensionality of every unit layer's representation of clean test
+images and of the change that configured perturbations cause in it.
+
+Rows (``ROBUSTNESS_COLUMNS``): the run's identity (experiment, alpha, seed), then
+- kind "corruption": name = a corruption, level = its severity, measure "accuracy"; name "none",
+  level 0: the clean accuracy on the same images;
+- kind "attack": name = fgsm / pgd, level = eps in 1/255 pixel units, measure "accuracy"; name
+  "none", level 0: the clean accuracy on the attacked images;
+- kind "dimensionality": name "clean" (level 0) or the perturbation (a corruption at a severity, an
+  attack at an eps), layer = the unit layer, measure "participation_ratio", "components_<f>" or
+  "units" (the clean representation; the change perturbed - clean for the others).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+ROBUSTNESS_COLUMNS = ["experiment", "alpha", "seed", "kind", "name", "level", "layer", "measure", "value"]
+KINDS = ("corruption", "attack", "dimensionality")
+
+# The workflow's robustness settings (config `robustness`, less `experiments` and `device`).
+SETTINGS_DEFAULTS = {
+    "corruptions": ["gaussian_noise", "shot_noise", "impulse_noise", "speckle_noise", "gaussian_blur",
+                    "defocus_blur", "brightness", "contrast", "saturate", "pixelate", "jpeg_compression"],
+    "severities": [1, 2, 3, 4, 5], "table": None, "official_dir": None, "corruption_images": None,
+    "attacks": ["fgsm", "pgd"], "eps": [1, 2, 4, 8], "pgd_steps": 10, "pgd_step_size": None,
+    "pgd_random_start": True, "attack_images": 1000, "variance_fraction": 0.9,
+    "changes": [{"corruption": "gaussian_noise", "level": 3}, {"attack": "pgd", "level": 2}],
+    "seed": 0, "batch_size": 500,
+}
+
+
+def _subset(n: int, size: int | None, seed: int) -> torch.Tensor:
+    """The first ``size`` of a fixed permutation of range(n) (all of them, in order, for None)."""
+    if size is None or size >= n:
+        return torch.arange(n)
+    return torch.randperm(n, generator=torch.Generator().manual_seed(int(seed)))[:size].sort().values
+
+
+def _nhwc(x: torch.Tensor) -> torch.Tensor:
+    return x.permute(0, 2, 3, 1).contiguous()
+
+
+def _nchw_pixels(x: torch.Tensor) -> torch.Tensor:
+    """uint8 [N, H, W, C] -> float [N, C, H, W] in [0, 1]."""
+    return x.permute(0, 3, 1, 2).float() / 255
+
+
+@torch.no_grad()
+def _accuracy(model, pixels: torch.Tensor, labels: torch.Tensor, normalize, batch_size: int, device) -> float:
+    correct = 0
+    for start in range(0, len(labels), batch_size):
+        x = pixels[start:start + batch_size].to(device)
+        correct += int((model(normalize(x)).argmax(1).cpu() == labels[start:start + batch_size]).sum())
+    return correct / len(labels)
+
+
+def _corrupted(data, name: str, severity: int, idx: torch.Tensor, s: dict, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """(uint8 [n, H, W, C] corrupted images, labels) of the test images ``idx``."""
+    from .corruptions import corrupt
+    from .official import load_corrupted
+
+    if s.get("official_dir"):
+        wnids = data.classes if data.name == "tiny_imagenet" else None
+        images, labels = load_corrupted(s["official_dir"], name, severity, wnids)
+        images, labels = torch.from_numpy(images), torch.from_numpy(labels)
+        if len(labels) == len(data.test.labels):
+            if not torch.equal(labels, data.test.labels):
+                raise ValueError(f"{s['official_dir']}: the labels of {name} do not follow the test set's order")
+            images, labels = images[idx], labels[idx]
+        return images, labels
+    seed = s["seed"] * 1000 + severity
+    images = corrupt(_nhwc(data.test.images[idx]).to(device), name, severity, seed=seed, table=s.get("table"))
+    return images.cpu(), data.test.labels[idx]
+
+
+def _attacked(model, pixels, labels, attack: str, eps: float, s: dict, normalize, device) -> torch.Tensor:
+    """Adversarial float [N, C, H, W] pixels of ``attack`` at eps (1/255 units)."""
+    from .attacks import fgsm, pgd
+
+    out = []
+    for b, start in enumerate(range(0, len(labels), s["batch_size"])):
+        x = pixels[start:start + s["batch_size"]].to(device)
+        y = labels[start:start + s["batch_size"]].to(device)
+        if attack == "fgsm":
+            out.append(fgsm(model, x, y, eps / 255, normalize=normalize).cpu())
+        else:
+            step = None if s.get("pgd_step_size") is None else s["pgd_step_size"] / 255
+            out.append(pgd(model, x, y, eps / 255, steps=s["pgd_steps"], step_size=step,
+                           random_start=s["pgd_random_start"], seed=s["seed"] * 1000 + b,
+                           normalize=normalize).cpu())
+    return torch.cat(out)
+
+
+def robustness_table(model_path: str | Path, data_path: str | Path, settings: dict,
+                     device: str = "cpu") -> pd.DataFrame:
+    """The robustness table (``ROBUSTNESS_COLUMNS``) of one trained run; ``settings``: the keys of
+    ``SETTINGS_DEFAULTS`` (missing ones take those defaults)."""
+    from ..accel import resolve_device
+    from ..analysis.activations import load_network, run_identity
+    from ..data import load_prepared
+    from .attacks import normalizer
+    from .dimensionality import layer_dimensionality
+
+    s = {**SETTINGS_DEFAULTS, **settings}
+    device = resolve_device(device)
+    data = load_prepared(data_path)
+    model, info, _ = load_network(model_path, data, device)
+    model.eval()
+    run = run_identity(info)
+    normalize = normalizer(data.mean, data.std)
+    rows = []
+
+    def add(kind, name, level, measure, value, layer=""):
+        rows.append({"kind": kind, "name": name, "level": level, "layer": layer, "measure": measure,
+                     "value": float(value)})
+
+    n = len(data.test.labels)
+    idx = _subset(n, s["corruption_images"], s["seed"])
+    clean = _nchw_pixels(_nhwc(data.test.images[idx]))
+    labels = data.test.labels[idx]
+    if s["corruptions"]:
+        add("corruption", "none", 0, "accuracy", _accuracy(model, clean, labels, normalize, s["batch_size"], device))
+    for name in s["corruptions"]:
+        for severity in s["severities"]:
+            images, y = _corrupted(data, name, severity, idx, s, device)
+            add("corruption", name, severity, "accuracy",
+                _accuracy(model, _nchw_pixels(images), y, normalize, s["batch_size"], device))
+
+    idx = _subset(n, s["attack_images"], s["seed"])
+    pixels, labels = _nchw_pixels(_nhwc(data.test.images[idx])), data.test.labels[idx]
+    if s["attacks"]:
+        add("attack", "none", 0, "accuracy", _accuracy(model, pixels, labels, normalize, s["batch_size"], device))
+    for attack in s["attacks"]:
+        for eps in s["eps"]:
+            adv = _attacked(model, pixels, labels, attack, eps, s, normalize, device)
+            add("attack", attack, eps, "accuracy", _accuracy(model, adv, labels, normalize, s["batch_size"], device))
+
+    fraction = s["variance_fraction"]
+    dims = layer_dimensionality(model, pixels.to(device), None, fraction, batch_size=s["batch_size"],
+                                transform=normalize)
+    for r in dims.itertuples():
+        add("dimensionality", "clean", 0, r.measure.removeprefix("clean_"), r.value, r.layer)
+    for change in s["changes"]:
+        if "corruption" in change:
+            name = change["corruption"]
+            images, _ = _corrupted(data, name, change["level"], idx, {**s, "official_dir": None}, device)
+            perturbed = _nchw_pixels(images)
+        else:
+            name = change["attack"]
+            perturbed = _attacked(model, pixels, labels, name, change["level"], s, normalize, device)
+        dims = layer_dimensionality(model, pixels.to(device), perturbed.to(device), fraction,
+                                    batch_size=s["batch_size"], transform=normalize)
+        for r in dims[dims["measure"].str.startswith("change_")].itertuples():
+            add("dimensionality", name, change["level"], r.measure.removeprefix("change_"), r.value, r.layer)
+
+    df = pd.DataFrame(rows)
+    for i, key in enumerate(("experiment", "alpha", "seed")):
+        df.insert(i, key, run.get(key, ""))
+    return df[ROBUSTNESS_COLUMNS]
+
+
+def write_robustness(df: pd.DataFrame, path: str | Path) -> None:
+    from ..io import atomic_path
+
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False)
+
+
+def read_robustness(path: str | Path, alphas=None, seeds=None) -> pd.DataFrame:
+    """A robustness table (one run's or an experiment's), checked: the columns, known kinds, finite
+    values, every row once, every run holding the same rows; with ``alphas`` and ``seeds``, exactly
+    those runs (each once)."""
+    from ..inputs import read_csv, require
+    from ..tables import check_runs
+
+    df = read_csv(path, ROBUSTNESS_COLUMNS)
+    df["layer"] = df["layer"].fillna("").astype(str)
+    kinds = set(df["kind"])
+    require(kinds <= set(KINDS), path, f"holds unknown kinds {sorted(kinds - set(KINDS))}")
+    require(bool(np.isfinite(df["value"].to_numpy(float)).all()), path, "holds non-finite values")
+    key = ["experiment", "alpha", "seed", "kind", "name", "level", "layer", "measure"]
+    dup = df[df.duplicated(key, keep=False)]
+    require(dup.empty, path, f"holds rows more than once, e.g. {dup[key].head(1).values.tolist()}")
+    per_run = df.groupby(["experiment", "alpha", "seed"])[key[3:]].apply(
+        lambda g: tuple(sorted(map(tuple, g.astype(str).values))))
+    require(per_run.nunique() == 1, path, "its runs do not all hold the same corruptions, attacks and layers")
+    check_runs(per_run.reset_index()[["experiment", "alpha", "seed"]], path, alphas, seeds)
+    return df
+
+
+def collect_robustness(paths: list[str | Path], experiment: str, alphas, seeds) -> pd.DataFrame:
+    """The experiment's robustness table: every run's table, checked (each of ``alphas`` x ``seeds``
+    exactly once, all of ``experiment``), concatenated and sorted."""
+    from ..inputs import input_error
+
+    frames, seen = [], {}
+    for p in paths:
+        df = read_robustness(p)
+        runs = df[["experiment", "alpha", "seed"]].drop_duplicates()
+        if len(runs) != 1 or runs["experiment"].iloc[0] != experiment:
+            raise input_error(p, f"holds runs {runs.values.tolist()}, not one run of experiment {experiment!r}")
+        key = (float(runs["alpha"].iloc[0]), int(runs["seed"].iloc[0]))
+        if key in seen:
+            raise input_error(p, f"holds the run (alpha, seed) = {key}, which {seen[key]} holds too: a run may be "
+                                 "counted once")
+        seen[key] = p
+        frames.append(df)
+    if not frames:
+        raise ValueError("no robustness tables given")
+    want = {(float(a), int(s)) for a in alphas for s in seeds}
+    missing, extra = sorted(want - set(seen)), sorted(set(seen) - want)
+    if missing or extra:
+        raise ValueError(f"the robustness tables of {experiment!r} do not hold the configured runs (alphas "
+                         f"{sorted(map(float, alphas))} x seeds {sorted(map(int, seeds))}): missing {missing[:5]}, "
+                         f"unexpected {extra[:5]}")
+    return pd.concat(frames, ignore_index=True).sort_values(["alpha", "seed"], kind="stable", ignore_index=True)
