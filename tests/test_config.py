@@ -138,13 +138,15 @@ def test_figures_of_missing_experiments_are_skipped():
     from selectivity.config import enabled_figures, figure_params, skipped_figures
 
     c = validate_config(load("config.yaml"), SCHEMA)
-    assert len(enabled_figures(c)) == 27 and enabled_figures(c)[:6] == ["fig1", "fig2", "fig3", "fig4", "fig5", "figA1"]
+    assert len(enabled_figures(c)) == 35 and enabled_figures(c)[:6] == ["fig1", "fig2", "fig3", "fig4", "fig5", "figA1"]
     del c["experiments"]["vgg16"]
     enabled = enabled_figures(c)
-    assert "figA3" not in enabled and "figA12" not in enabled and "fig2" in enabled and len(enabled) == 21
-    assert enabled[-10:] == ["tin_resnet18", "tin_resnet18_si", "tin_resnet18_tradeoff", "tin_resnet50",
-                             "tin_resnet50_si", "tin_resnet50_tradeoff", "robust_corruptions", "robust_attacks",
-                             "robust_si", "robust_dimensionality"]
+    assert "figA3" not in enabled and "figA12" not in enabled and "fig2" in enabled and len(enabled) == 29
+    assert enabled[-18:-8] == ["tin_resnet18", "tin_resnet18_si", "tin_resnet18_tradeoff", "tin_resnet50",
+                               "tin_resnet50_si", "tin_resnet50_tradeoff", "robust_corruptions", "robust_attacks",
+                               "robust_si", "robust_dimensionality"]
+    assert enabled[-8:] == [f"tin_{m}_robust_{k}" for m in ("resnet18", "resnet50")
+                            for k in ("corruptions", "attacks", "si", "dimensionality")]
     assert skipped_figures(c)["figA12"] == ["vgg16"] and len(skipped_figures(c)) == 6
     p = figure_params(c, "fig3")
     assert p["options"]["example_alpha"] == -10 and p["stats"]["n_bootstrap"] == 10000

@@ -118,7 +118,7 @@ def load(name):
 def test_robustness_defaults_and_settings():
     c = validate_config(load("config.yaml"), SCHEMA)
     r = c["robustness"]
-    assert r["experiments"] == ["resnet20"] and r["device"] == "auto" and r["eps"] == [1, 2, 4, 8]
+    assert r["experiments"] == ["resnet20", "tin_resnet18", "tin_resnet50"] and r["device"] == "auto" and r["eps"] == [1, 2, 4, 8]
     settings = robustness_settings(c)
     assert set(settings) == set(SETTINGS_DEFAULTS) and "device" not in settings
     schema = yaml.safe_load(SCHEMA.read_text())["properties"]["robustness"]["properties"]

@@ -136,6 +136,7 @@ def test_tiny_end_to_end_run_builds_every_figure(tiny_repo):
     assert not (tiny_repo / "results/tiny/vgg16/alpha_0/seed_0/robustness.csv").exists()
     pwcca = pd.read_csv(results / "pwcca/alpha_-1.csv")
     assert set(pwcca["kind"]) == {"within", "baseline"} and len(pwcca) == 19 * (1 + 4)
+    assert set(pwcca["reading"]) == {"positions"}
     assert (tiny_repo / "logs/tiny/train/resnet20/alpha_-1/seed_0.log").exists()
     assert "Nothing to be done" in tiny_run(tiny_repo, "-n")
 
@@ -148,7 +149,8 @@ def test_report_holds_every_figure_and_its_numbers_in_paper_order(tiny_repo):
     assert "System Message" not in html and "Undefined substitution" not in html
     order = sorted(FIGURES, key=lambda f: FIGURES[f].order)
     assert order[:6] == ["fig1", "fig2", "fig3", "fig4", "fig5", "figA1"] and order[16] == "figA12"
-    assert order[-5] == "tin_resnet50_tradeoff" and order[-1] == "robust_dimensionality"
+    assert order[-13] == "tin_resnet50_tradeoff" and order[-9] == "robust_dimensionality"
+    assert order[-1] == "tin_resnet50_robust_dimensionality"
     for fig in FIGURES:
         for ext in ("pdf", "csv"):
             assert f"figures/tiny/{fig}.{ext}" in html, (fig, ext)
@@ -177,7 +179,8 @@ def dry_jobs(repo, config="config/tiny.yaml") -> dict[str, int]:
 
 
 FIGURE_JOBS = {f"figure_{fig}" for fig in FIGURES}  # config/tiny.yaml builds every figure
-ROBUST = ("robust_corruptions", "robust_attacks", "robust_si", "robust_dimensionality")
+ROBUST = tuple(f for f in FIGURES if "robust_" in f)  # resnet20's and the two Tiny ImageNet models' (tiny preset)
+ROBUST_JOBS = {"robustness": 18, "collect_robustness": 3, **{f"figure_{f}": 1 for f in ROBUST}, "all": 1}
 
 
 # The README's table "What reruns after a change", row by row.
@@ -200,9 +203,9 @@ ROBUST = ("robust_corruptions", "robust_attacks", "robust_si", "robust_dimension
     ("src/selectivity/analysis/pwcca_rows.py", None, {"pwcca": 2, "figure_fig3": 1, "all": 1}),
     ("src/selectivity/metrics.py", None, "training"),
     ("src/selectivity/train.py", None, "training"),
-    ("src/selectivity/robustness/corruptions.py", None,
-     {"robustness": 6, "collect_robustness": 1, **{f"figure_{f}": 1 for f in ROBUST}, "all": 1}),
-    ("src/selectivity/plots/robust_si.py", None, {"figure_robust_si": 1, "all": 1}),
+    ("src/selectivity/robustness/corruptions.py", None, ROBUST_JOBS),
+    ("src/selectivity/plots/robust_si.py", None, {"figure_robust_si": 1, "figure_tin_resnet18_robust_si": 1,
+                                                  "figure_tin_resnet50_robust_si": 1, "all": 1}),
     ("src/selectivity/inputs.py", None, {}),
     ("src/selectivity/cli.py", None, {}),
 ])
@@ -217,7 +220,7 @@ def test_what_reruns_after_a_code_change(tiny_repo, path, edit, expected):
     finally:
         target.write_text(original)
     # figures that read no runs or layers table: fig3 (PWCCA) and three robustness figures
-    no_runs = {"figure_fig3", "figure_robust_corruptions", "figure_robust_attacks", "figure_robust_dimensionality"}
+    no_runs = {"figure_fig3"} | {f"figure_{f}" for f in ROBUST if not f.endswith("robust_si")}
     if expected == "analysis":  # unit metrics, tables, figures; no training, dump, PWCCA or robustness
         assert jobs["unit_metrics"] == 32 and jobs["collect_runs"] == 12 and FIGURE_JOBS - no_runs <= set(jobs)
         assert not {"train", "dump_activations", "pwcca", "prepare_data", "robustness", *no_runs} & set(jobs)
@@ -225,7 +228,7 @@ def test_what_reruns_after_a_code_change(tiny_repo, path, edit, expected):
         assert jobs["collect_runs"] == 12 and FIGURE_JOBS - no_runs <= set(jobs)
         assert not {"train", "dump_activations", "unit_metrics", "pwcca", "robustness", *no_runs} & set(jobs)
     elif expected == "training":
-        assert jobs["train"] == 32 and jobs["dump_activations"] == 32 and jobs["robustness"] == 6
+        assert jobs["train"] == 32 and jobs["dump_activations"] == 32 and jobs["robustness"] == 18
         assert FIGURE_JOBS <= set(jobs)
     else:
         assert jobs == expected
@@ -283,20 +286,19 @@ def test_the_analysis_device_and_threads_rerun_nothing(tiny_repo):
 @pytest.mark.slow
 @pytest.mark.parametrize("key", ["eps: [2, 4]", "pgd_steps: 4", "variance_fraction: 0.8", "severities: [1, 3]"])
 def test_a_robustness_key_reruns_the_robustness_jobs_and_their_figures_only(tiny_repo, key):
-    config = edit_config(tiny_repo, "robust.yaml", "robustness:\n  experiments: [resnet20]",
-                         f"robustness:\n  experiments: [resnet20]\n  {key}")
+    listed = "robustness:\n  experiments: [resnet20, tin_resnet18, tin_resnet50]"
+    config = edit_config(tiny_repo, "robust.yaml", listed, f"{listed}\n  {key}")
     text = (tiny_repo / config).read_text()
     name = key.split(":")[0]
     text = "\n".join(l for l in text.splitlines() if not (l.startswith(f"  {name}:") and l.strip() != key))
     (tiny_repo / config).write_text(text + "\n")
-    assert dry_jobs(tiny_repo, config) == {"robustness": 6, "collect_robustness": 1,
-                                           **{f"figure_{f}": 1 for f in ROBUST}, "all": 1}
+    assert dry_jobs(tiny_repo, config) == ROBUST_JOBS
 
 
 @pytest.mark.slow
 def test_the_robustness_device_reruns_nothing(tiny_repo):
-    config = edit_config(tiny_repo, "robust_device.yaml", "robustness:\n  experiments: [resnet20]",
-                         "robustness:\n  experiments: [resnet20]\n  device: cpu")
+    listed = "robustness:\n  experiments: [resnet20, tin_resnet18, tin_resnet50]"
+    config = edit_config(tiny_repo, "robust_device.yaml", listed, f"{listed}\n  device: cpu")
     assert dry_jobs(tiny_repo, config) == {}
 
 

@@ -10,7 +10,7 @@ Imports nothing heavy: the Snakefile reads it at parse time.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 ZOOM = {"type": "number", "minimum": 0, "default": 1.0,
         "description": "the |alpha| range of the zoomed panel (the paper's: up to 1)"}
@@ -229,6 +229,13 @@ FIGURES: dict[str, Figure] = {
         stars=((0.05, "*"), (1e-3, "**")), order=33),
     **{f"tin_{m}{suffix}": fig for m in ("resnet18", "resnet50") for suffix, fig in _tiny_imagenet(m).items()},
 }
+# The companion paper's robustness figures for the Tiny ImageNet models (Tiny ImageNet-C, attacks):
+# the ResNet20 entries with the model's experiment, after the other Tiny ImageNet figures.
+FIGURES.update({
+    f"tin_{m}_{name}": replace(FIGURES[name], experiments=(f"tin_{m}",), order=FIGURES[name].order + 10 * (i + 1))
+    for i, m in enumerate(("resnet18", "resnet50"))
+    for name in ("robust_corruptions", "robust_attacks", "robust_si", "robust_dimensionality")
+})
 
 NETWORK_MEANS = {
     "layers": "the mean over layers of each layer's mean over its units (Eq. 3)",
