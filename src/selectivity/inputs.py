@@ -29,6 +29,14 @@ def _unreadable(path: Path, e: BaseException) -> InputError:
     return input_error(path, f"unreadable, the file is truncated or corrupt ({type(e).__name__}: {detail})")
 
 
+def _with_keys(path: Path, obj: dict, required: Iterable[str], what: str) -> dict:
+    """``obj``, if it has every ``required`` key; else an InputError naming the missing ones."""
+    missing = [k for k in required if k not in obj]
+    if missing:
+        raise input_error(path, f"lacks the {what} {missing} (written by an older version, or damaged)")
+    return obj
+
+
 def read_json(path: str | Path, required: Iterable[str] = ()) -> dict:
     """A JSON object with at least the ``required`` keys."""
     path = Path(path)
@@ -39,10 +47,7 @@ def read_json(path: str | Path, required: Iterable[str] = ()) -> dict:
         raise _unreadable(path, e) from e
     if not isinstance(obj, dict):
         raise input_error(path, f"holds a JSON {type(obj).__name__}, not an object")
-    missing = [k for k in required if k not in obj]
-    if missing:
-        raise input_error(path, f"lacks the keys {missing} (written by an older version, or damaged)")
-    return obj
+    return _with_keys(path, obj, required, "keys")
 
 
 def torch_load(path: str | Path, map_location="cpu", required: Iterable[str] = ()) -> dict:
@@ -57,10 +62,7 @@ def torch_load(path: str | Path, map_location="cpu", required: Iterable[str] = (
         raise _unreadable(path, e) from e
     if not isinstance(obj, dict):
         raise input_error(path, f"holds a {type(obj).__name__}, not a checkpoint dict")
-    missing = [k for k in required if k not in obj]
-    if missing:
-        raise input_error(path, f"lacks the entries {missing} (written by an older version, or damaged)")
-    return obj
+    return _with_keys(path, obj, required, "entries")
 
 
 def load_npz(path: str | Path, required: Iterable[str] = ()) -> dict[str, np.ndarray]:
