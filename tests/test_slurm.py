@@ -59,26 +59,57 @@ def sacct(env, *fields):
     return [line.split("|") for line in out.splitlines() if line.strip()]
 
 
-def test_tiny_workflow_through_sbatch(slurm_env, tmp_path):
+def pack_config(repo: Path, pack: int) -> str:
+    """config/tiny.yaml with the resnet20 experiment's seeds packed `pack` per training job."""
+    text = (repo / "config/tiny.yaml").read_text()
+    old = "    seeds: 2\n    training: &tiny"
+    assert old in text
+    (repo / f"config/pack{pack}.yaml").write_text(text.replace(old, f"    seeds: 2\n    pack_seeds: {pack}\n    training: &tiny", 1))
+    return f"config/pack{pack}.yaml"
+
+
+@pytest.mark.parametrize("pack, train_jobs", [(1, 4), (2, 2)])
+def test_tiny_workflow_through_sbatch(slurm_env, tmp_path, pack, train_jobs):
+    """Figure 2 of the tiny preset: every training job is one sbatch together with the activation
+    dumps and unit metrics of its runs (group "run"); with pack_seeds 2 one job trains both seeds."""
     repo = copy_repo(tmp_path)
     before = len(sacct(slurm_env, "JobID"))
-    proc = subprocess.run(slurm_snakemake(repo, slurm_env, "figures/tiny/fig2.pdf"), cwd=repo, env=slurm_env,
-                          capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(slurm_snakemake(repo, slurm_env, "figures/tiny/fig2.pdf", config=pack_config(repo, pack)),
+                          cwd=repo, env=slurm_env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     assert (repo / "figures/tiny/fig2.pdf").read_bytes()[:5] == b"%PDF-"
     for alpha in ("-1", "0"):
         for seed in (0, 1):
             assert (repo / f"results/tiny/resnet20/alpha_{alpha}/seed_{seed}/units.csv").exists()
     jobs = sacct(slurm_env, "JobID", "State", "AllocTRES")[before:]
-    assert len(jobs) == 15, jobs  # prepare, 4 x (train, dump, metrics), collect, fig2: each its own sbatch
+    # prepare, the group jobs (a training job with the dumps and unit metrics of its runs), collect, fig2;
+    # before groups and packing this was 15 submissions (prepare, 4 x (train, dump, metrics), collect, fig2)
+    assert len(jobs) == 3 + train_jobs, jobs
     assert all(state == "COMPLETED" for _, state, _ in jobs)
-    assert sum("gres/gpu" in tres for _, _, tres in jobs) == 4  # the training jobs got the (fake) GPU
+    assert sum("gres/gpu" in tres for _, _, tres in jobs) == train_jobs  # the training groups got the (fake) GPU
     assert "submitted with SLURM jobid" in proc.stdout + proc.stderr
+    if pack == 2:  # the packed runs are the single runs of their seeds (float rounding aside)
+        for alpha in ("-1", "0"):
+            ref = tmp_path / f"ref_{alpha}"
+            cfg = {"model": "resnet20", "dataset": "synthetic", "alpha": float(alpha), "seed": 1,
+                   "experiment": "resnet20", "model_options": {"width": 0.25, "activation": "relu",
+                                                               "negative_slope": 0.01},
+                   "epochs": 2, "batch_size": 32, "lr": 0.05, "lr_milestones": [1]}
+            run_cli("train", "--data", repo / "data/tiny/synthetic.npz", "--out-dir", ref, "--config-json",
+                    json.dumps(cfg), "--threads", 1)
+            got = json.loads((repo / f"results/tiny/resnet20/alpha_{alpha}/seed_1/summary.json").read_text())
+            want = json.loads((ref / "summary.json").read_text())
+            assert got["config_hash"] == want["config_hash"] and got["best_epoch"] == want["best_epoch"]
+            assert abs(got["test_accuracy"] - want["test_accuracy"]) <= 0.05  # at most 2 of the 40 test images
+            assert abs(got["test_mean_si"] - want["test_mean_si"]) < 0.02
 
 
-def test_cancelled_training_job_is_retried_and_resumes(slurm_env, tmp_path):
+@pytest.mark.parametrize("pack", [1, 2])
+def test_cancelled_training_job_is_retried_and_resumes(slurm_env, tmp_path, pack):
+    """scancel of a training job (pack 2: one job training seeds 0 and 1 as a stack): the retried
+    submission resumes every run of the job from its saved epoch and ends as an uninterrupted job."""
     repo = copy_repo(tmp_path)
-    config = (repo / "config/tiny.yaml").read_text().replace(
+    config = (repo / pack_config(repo, pack)).read_text().replace(
         "training: &tiny {epochs: 2, batch_size: 32, lr: 0.05, lr_milestones: [1], checkpoint_interval_s: 0}",
         "training: &tiny {epochs: 40, batch_size: 32, lr: 0.05, lr_milestones: [20, 30], checkpoint_interval_s: 0}",
     ).replace(
@@ -114,15 +145,17 @@ def test_cancelled_training_job_is_retried_and_resumes(slurm_env, tmp_path):
     assert proc.returncode == 0, out[-5000:]
     states = [state for _, state in sacct(slurm_env, "JobID", "State")[before:]]
     assert any(s.startswith("CANCELLED") for s in states) and states[-1] == "COMPLETED", states
-    log = (repo / "logs/tiny/train/resnet20/alpha_-1/seed_0.log").read_text()
-    assert "resuming after epoch" in log
+    log = (repo / f"logs/tiny/train/resnet20/alpha_-1/{'seed_0' if pack == 1 else 'seeds_0-1'}.log").read_text()
+    assert log.count("resuming after epoch") == pack  # every run of the job
     resumed_from = int(log.split("resuming after epoch ")[1].split("/")[0])
     assert resumed_from >= cancelled_after  # at most the epoch in progress was lost
     # the resumed run ends exactly like an uninterrupted one
     cfg = {"model": "resnet20", "dataset": "synthetic", "alpha": -1.0, "seed": 0, "experiment": "resnet20",
            "model_options": {"width": 1.0, "activation": "relu", "negative_slope": 0.01}, "epochs": 40,
            "batch_size": 32, "lr": 0.05, "lr_milestones": [20, 30]}
-    ref = tmp_path / "reference"
-    run_cli("train", "--data", repo / "data/tiny/synthetic.npz", "--out-dir", ref, "--config-json", json.dumps(cfg),
-            "--threads", 1)
-    assert json.loads((run / "summary.json").read_text()) == json.loads((ref / "summary.json").read_text())
+    refs = [tmp_path / f"reference_{seed}" for seed in range(pack)]
+    run_cli("train", "--data", repo / "data/tiny/synthetic.npz", "--out-dir", *refs, "--config-json",
+            *[json.dumps(dict(cfg, seed=seed)) for seed in range(pack)], "--threads", 1)
+    for seed, ref in enumerate(refs):
+        got = repo / f"results/tiny/resnet20/alpha_-1/seed_{seed}/summary.json"
+        assert json.loads(got.read_text()) == json.loads((ref / "summary.json").read_text())

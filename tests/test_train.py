@@ -161,9 +161,9 @@ def test_resume_state_is_saved_at_the_configured_interval(synthetic_npz, tmp_pat
     import selectivity.train as train_module
 
     saved_epochs = []
-    real_save = train_module.torch_save
-    monkeypatch.setattr(train_module, "torch_save", lambda path, obj: (saved_epochs.append(obj["epoch"]),
-                                                                         real_save(path, obj)))
+    real_save = train_module.save_resume_state
+    monkeypatch.setattr(train_module, "save_resume_state", lambda path, **state: (saved_epochs.append(state["epoch"]),
+                                                                                  real_save(path, **state)))
     train_run(tiny_config(epochs=3, checkpoint_interval_s=1e6), load_prepared(synthetic_npz), tmp_path / "a",
               progress=lambda _: None)
     assert saved_epochs == [3]  # only the last epoch (before the outputs are written)

@@ -330,6 +330,31 @@ def test_changing_one_experiments_training_reruns_only_its_runs(tiny_repo):
     assert "figure_figA10" in jobs and "figure_fig2" not in jobs
 
 
+@pytest.mark.slow
+def test_packing_seeds_retrains_that_experiments_runs_unless_only_mtime_and_input_trigger(tiny_repo):
+    config = edit_config(tiny_repo, "packed.yaml", "negative_slope: 0.5}\n    alphas: [0, 1]\n    seeds: 2\n",
+                         "negative_slope: 0.5}\n    alphas: [0, 1]\n    seeds: 2\n    pack_seeds: 2\n")
+    jobs = job_counts(tiny_run(tiny_repo, "-n", config=config))
+    assert jobs.pop("train_leaky_b_seeds_0_1") == 2  # one job per alpha trains both seeds
+    assert "train" not in jobs and jobs["dump_activations"] == 4 and "figure_figA10" in jobs
+    assert dry_jobs(tiny_repo, config) and tiny_run(tiny_repo, "-n", "--rerun-triggers", "mtime", "input",
+                                                    config=config).count("Nothing to be done") == 1
+
+
+def test_a_packed_experiment_has_one_training_rule_per_pack(tmp_path):
+    text = (ROOT / "config/tiny.yaml").read_text().replace("    seeds: 2\n    training: &tiny",
+                                                           "    seeds: [0, 1, 5]\n    pack_seeds: 2\n    training: &tiny", 1)
+    (tmp_path / "packed.yaml").write_text(text)
+    proc = snakemake("-n", "--configfile", tmp_path / "packed.yaml", "--replace-workflow-config", "figures/tiny/fig2.pdf",
+                     cwd=tmp_path)
+    jobs = job_counts(proc.stdout + proc.stderr)
+    assert jobs["train_resnet20_seeds_0_1"] == 2 and jobs["train_resnet20_seeds_5"] == 2 and "train" not in jobs
+    assert jobs["dump_activations"] == 6 and jobs["unit_metrics"] == 6
+    assert "--out-dir results/tiny/resnet20/alpha_-1/seed_0 results/tiny/resnet20/alpha_-1/seed_1 " in snakemake(
+        "-n", "-p", "--configfile", tmp_path / "packed.yaml", "--replace-workflow-config",
+        "results/tiny/resnet20/alpha_-1/seed_1/summary.json", cwd=tmp_path).stdout
+
+
 def test_workflow_passes_snakemake_lint():
     proc = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=ROOT, capture_output=True, text=True)
     assert "Congratulations, your workflow is in a good condition" in proc.stdout + proc.stderr, proc.stdout[-3000:]

@@ -1,6 +1,10 @@
 """Checkpoints that load with ``torch.load(weights_only=True)``: tensors and plain Python values
 only, so loading never runs pickled code. A missing or damaged checkpoint raises ``InputError``
-naming the file and how to rebuild it."""
+naming the file and how to rebuild it.
+
+Two kinds: a run's trained model (``save_model`` / ``load_model``) and a run's resume state while it
+trains (``save_resume_state`` / ``load_resume_state``).
+"""
 
 from __future__ import annotations
 
@@ -34,7 +38,34 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> tuple[nn
     return model.to(device).eval(), ckpt
 
 
-def load_state(path: str | Path) -> dict | None:
-    """A resume state, or None if there is none (a partial temp file is never at ``path``)."""
+def _own_copy(value):
+    """Tensors copied to the CPU on their own storage (a view of a stack's [K, ...] tensor would
+    otherwise save the whole stack), through dicts, lists and tuples."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().clone()
+    if isinstance(value, dict):
+        return {k: _own_copy(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_own_copy(v) for v in value)
+    return value
+
+
+def save_resume_state(path: str | Path, *, config_hash: str, epoch: int, model: dict, optimizer: dict,
+                      scheduler: dict, rng: dict, best: dict, log: list) -> None:
+    """A run's complete training state after ``epoch`` epochs (state dicts of its model, optimizer
+    and scheduler; RNG states; best epoch so far; log rows), written atomically."""
+    state = dict(config_hash=config_hash, epoch=epoch, model=model, optimizer=optimizer, scheduler=scheduler,
+                 rng=rng, best=best, log=log)
+    torch_save(path, _own_copy(state))
+
+
+def load_resume_state(path: str | Path, config_hash: str | None = None) -> tuple[dict | None, str]:
+    """(state saved by ``save_resume_state``, "") -- or (None, why) when there is none to resume:
+    no file (why ""), or one saved under another configuration than ``config_hash``."""
     path = Path(path)
-    return torch_load(path, required=STATE_KEYS) if path.exists() else None
+    if not path.exists():
+        return None, ""
+    state = torch_load(path, required=STATE_KEYS)
+    if config_hash is not None and state["config_hash"] != config_hash:
+        return None, f"ignoring {path}: saved under another configuration ({state['config_hash']})"
+    return state, ""

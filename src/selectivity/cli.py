@@ -29,20 +29,25 @@ def _train(args) -> None:
 
     from .data import load_prepared
     from .runconfig import RunConfig
-    from .train import train_run
+    from .train import train_runs
 
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.config_json:
-        raw = json.loads(args.config_json)
+        raws = [json.loads(c) for c in args.config_json]
     else:
         with open(args.config) as f:
-            raw = json.load(f)
-    cfg = RunConfig.from_dict({**raw, **json.loads(args.runtime_json or "{}")})
+            raws = [json.load(f)]
+    if len(raws) != len(args.out_dir):
+        raise ValueError(f"--out-dir names {len(args.out_dir)} run directories but {len(raws)} run configs are given: "
+                         "give one directory per config, in the same order")
+    runtime = json.loads(args.runtime_json or "{}")
+    cfgs = [RunConfig.from_dict({**raw, **runtime}) for raw in raws]
     data = load_prepared(args.data)
-    if data.name != cfg.dataset:
-        raise ValueError(f"{args.data} holds dataset {data.name!r} but the run config names {cfg.dataset!r}")
-    train_run(cfg, data, args.out_dir)
+    for cfg in cfgs:
+        if data.name != cfg.dataset:
+            raise ValueError(f"{args.data} holds dataset {data.name!r} but the run config names {cfg.dataset!r}")
+    train_runs(cfgs, data, args.out_dir)
 
 
 def _collect_runs(args) -> None:
@@ -166,11 +171,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--synthetic-test-size", type=int, default=20, help="synthetic: test images")
     s.set_defaults(func=_prepare_data)
 
-    s = sub.add_parser("train", help="train one (alpha, seed) run")
+    s = sub.add_parser("train", help="train one (alpha, seed) run, or several seeds of one alpha as one stack")
     s.add_argument("--data", required=True, help="prepared dataset .npz")
-    s.add_argument("--out-dir", required=True, help="run directory: model.pt, log.csv, summary.json")
+    s.add_argument("--out-dir", required=True, nargs="+",
+                   help="run directory: model.pt, log.csv, summary.json (one per run config)")
     g = s.add_mutually_exclusive_group(required=True)
-    g.add_argument("--config-json", help="run config as a JSON string (keys of selectivity.runconfig.RunConfig)")
+    g.add_argument("--config-json", nargs="+",
+                   help="run config as a JSON string (keys of selectivity.runconfig.RunConfig); several configs "
+                        "that differ only in their seed train together as one stack (selectivity.stack)")
     g.add_argument("--config", help="run config JSON file")
     s.add_argument("--runtime-json", help="run-config keys that cannot change the result (device, eval_batch_size, "
                                           "...: selectivity.runconfig.UNHASHED), as a JSON object; override the config's")

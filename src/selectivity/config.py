@@ -149,6 +149,14 @@ def seeds(experiment: dict) -> list[int]:
     return list(range(s)) if isinstance(s, int) else list(s)
 
 
+def seed_packs(experiment: dict) -> list[list[int]]:
+    """The experiment's seeds in groups of ``pack_seeds`` (in the order of ``seeds``), each trained
+    by one job as one stack; the last group may be smaller."""
+    k = experiment.get("pack_seeds", 1)
+    s = seeds(experiment)
+    return [s[i : i + k] for i in range(0, len(s), k)]
+
+
 def run_config(config: dict, experiment: str, alpha: float, seed: int) -> dict:
     """The effective RunConfig dict of one run (see selectivity.runconfig.RunConfig)."""
     exp = config["experiments"][experiment]

@@ -1,16 +1,23 @@
 """Training with the class-selectivity knob: loss = CE - alpha * mu_SI (paper Eq. 2).
 
 mu_SI (Eq. 3) is computed on every minibatch from the unit activations recorded by
-``UnitRecorder``; alpha < 0 penalizes class selectivity, alpha > 0 promotes it. The run keeps the
+``UnitRecorder``; alpha < 0 penalizes class selectivity, alpha > 0 promotes it. A run keeps the
 parameters of the epoch with the best validation accuracy and reports the test accuracy and
 test-set mean SI of that model. It trains and validates on the prepared file's splits, or on the
 run's own (``train_size``, ``val_draw``: see ``selectivity.data.run_splits``).
 
+``train_run`` trains one (alpha, seed) run; ``train_runs`` trains K seeds of one (experiment, alpha)
+in one process, as one stack of K networks (``selectivity.stack``: one vmapped forward/backward and
+one optimizer step for all), each with its own initialization, data order and augmentation, and
+writes each run's folder exactly as ``train_run`` would (equal within float rounding).
+
 Resumable: at the end of every epoch that ends ``checkpoint_interval_s`` seconds or more after the
-previous save (0: every epoch), and after the last epoch, the complete state (model, optimizer,
-scheduler, RNG, best-so-far, log) is saved atomically to ``train_state.pt`` in the run directory
-(not one of the run's outputs). A run started again continues after the last saved epoch and ends with exactly the
-same summary as an uninterrupted run (on CPU). The state is deleted once the outputs exist.
+previous save (0: every epoch), and after the last epoch, each run's complete state (model,
+optimizer, scheduler, RNG, best-so-far, log) is saved atomically to ``train_state.pt`` in its run
+directory (not one of the run's outputs). A run started again continues after the last saved epoch
+and ends with exactly the same summary as an uninterrupted run (on CPU). The states of a stack are
+those of single runs: a stack resumes single runs' states and the other way round. The state is
+deleted once the outputs exist.
 """
 
 from __future__ import annotations
@@ -22,20 +29,22 @@ import math
 import signal
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import torch
 import torch.nn.functional as F
+from torch import Tensor, nn
 
 from .accel import autocast, compiled_step, configure, match_parameter_layout, resolve_device, sgd, use_channels_last
-from .checkpoint import load_state, save_model
+from .checkpoint import load_resume_state, save_model, save_resume_state
 from .errors import NonFiniteLossError, Preempted
 from .data import AUGMENT_DEFAULTS, PreparedData
 from .data.augment import (batch_class_counts, epoch_generator, epoch_plan, normalize, normalize_nhwc, to_nhwc,
                            train_batches)
 from .data.run_splits import run_splits
-from .io import torch_save, write_json, write_text
+from .io import write_json, write_text
 from .metrics import layer_selectivity, mean_selectivity
 from .models import build_model, count_parameters
 from .runconfig import RunConfig
@@ -45,6 +54,230 @@ STATE_FILE = "train_state.pt"
 OUTPUT_FILES = ("model.pt", "log.csv", "summary.json")
 LOG_COLUMNS = ("epoch", "lr", "loss", "ce", "mean_si", "train_accuracy", "val_accuracy", "train_seconds", "seconds")
 # train_seconds: the epoch's minibatch steps; seconds: the whole epoch (validation, state saving too)
+
+
+# --- speed settings, applied in one place -------------------------------------------------------
+
+@dataclass(frozen=True)
+class Speed:
+    """Where and how fast a run computes (``selectivity.accel``); nothing here changes the algorithm
+    but ``precision``, which is part of the run hash."""
+
+    device: torch.device
+    channels_last: bool
+    precision: str
+    compile: str
+
+    @property
+    def memory_format(self) -> torch.memory_format:
+        return torch.channels_last if self.channels_last else torch.contiguous_format
+
+    def autocast(self):
+        return autocast(self.device, self.precision)
+
+
+def speed_settings(cfg: RunConfig) -> Speed:
+    device = resolve_device(cfg.device)
+    configure(device)
+    return Speed(device, use_channels_last(cfg.channels_last, device), cfg.precision, cfg.compile)
+
+
+# --- one run: its data, model and record ------------------------------------------------------------
+
+@dataclass
+class Run:
+    """One (alpha, seed) run in training: its config, splits (images uint8 NHWC on the device),
+    model, best epoch so far and per-epoch log."""
+
+    cfg: RunConfig
+    out_dir: Path
+    data: PreparedData
+    augment: dict
+    model: nn.Module
+    train_x: Tensor
+    train_y: Tensor
+    val_x: Tensor
+    val_y: Tensor
+    mean: Tensor
+    std: Tensor
+    channels_last: bool
+    best: dict = field(default_factory=lambda: {"epoch": -1, "val_accuracy": -1.0, "state_dict": None})
+    log: list = field(default_factory=list)
+
+    @property
+    def tag(self) -> str:
+        return f"[{self.cfg.experiment} {self.cfg.describe()}]"
+
+    @property
+    def state_path(self) -> Path:
+        return self.out_dir / STATE_FILE
+
+    def transform(self, nhwc: bool) -> Callable[[Tensor], Tensor]:
+        """uint8 images -> model input ([N, H, W, C] with ``nhwc``, else [N, C, H, W])."""
+        if nhwc:
+            return lambda x: normalize_nhwc(x, self.mean, self.std, self.channels_last)
+        return lambda x: normalize(x, self.mean, self.std)
+
+
+def prepare_run(cfg: RunConfig, data: PreparedData, out_dir: str | Path, speed: Speed, progress,
+                device_copies: dict | None = None) -> Run:
+    """A run ready to train: its splits on the device and its model, initialized from its seed.
+    ``device_copies`` ({id(cpu tensor): device tensor}) shares one device copy of images that
+    several runs of a stack train on."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    augment = dict(AUGMENT_DEFAULTS.get(data.name, {"crop_padding": 0, "hflip": False}))
+    if cfg.crop_padding is not None:
+        augment["crop_padding"] = cfg.crop_padding
+    if cfg.hflip is not None:
+        augment["hflip"] = cfg.hflip
+    data = run_splits(data, cfg.train_size, cfg.val_draw, cfg.seed)
+    tag = f"[{cfg.experiment} {cfg.describe()}]"
+    if cfg.train_size is not None or cfg.val_draw != "fixed":
+        progress(f"{tag} {len(data.train.labels)} training images (train_size {cfg.train_size}), "
+                 f"{len(data.val.labels)} validation images (val_draw {cfg.val_draw})")
+    copies = {} if device_copies is None else device_copies
+
+    def on_device(t: Tensor, nhwc: bool) -> Tensor:
+        key = (id(t), nhwc)
+        if key not in copies:
+            copies[key] = (to_nhwc(t) if nhwc else t).to(speed.device)
+        return copies[key]
+
+    torch.manual_seed(cfg.seed)
+    model = build_model(cfg.model, data.num_classes, data.image_shape[0], **cfg.model_options)
+    model = model.to(speed.device, memory_format=speed.memory_format)
+    return Run(cfg, out_dir, data, augment, model,
+              on_device(data.train.images, True), on_device(data.train.labels, False),
+              on_device(data.val.images, True), on_device(data.val.labels, False),
+              torch.tensor(data.mean, device=speed.device), torch.tensor(data.std, device=speed.device),
+              speed.channels_last)
+
+
+def minibatch_loss(logits: Tensor, acts: dict[str, Tensor], y: Tensor, cfg: RunConfig,
+                   num_classes: int) -> tuple[Tensor, Tensor]:
+    """loss = CE - alpha * mu_SI of one minibatch (logits [B, classes], acts {layer: [B, U]}, y [B]).
+
+    Returns (loss to minimize, detached float64 [4]: the batch's sums of loss, CE, mu_SI (each
+    weighted by the batch size) and its count of correct predictions)."""
+    ce = F.cross_entropy(logits if logits.dtype == torch.float64 else logits.float(), y)  # never below fp32
+    si = mean_selectivity(acts, y, num_classes, cfg.selectivity_eps, check=False)
+    loss = ce - cfg.alpha * si if cfg.alpha != 0.0 else ce
+    n = y.shape[0]
+    correct = (logits.argmax(1) == y).sum()
+    return loss, torch.stack([loss * n, ce * n, si * n, correct.float()]).detach().double()
+
+
+def epoch_batches(run: Run, epoch: int) -> Iterator[tuple[Tensor, Tensor]]:
+    """The run's shuffled, augmented, normalized minibatches of one epoch (its seed's order)."""
+    labels = run.data.train.labels
+    plan = epoch_plan(len(labels), epoch_generator(run.cfg.seed, epoch), **run.augment)
+    _check_minibatch_classes(labels[plan.order], run.cfg, run.tag, epoch)
+    return train_batches(run.train_x, run.train_y, run.cfg.batch_size, plan.to(run.train_x.device), run.mean,
+                         run.std, run.augment["crop_padding"], run.channels_last, run.cfg.drop_last)
+
+
+def train_steps(step: Callable, optimizer: torch.optim.Optimizer,
+                batches: Iterator[tuple[Tensor, Tensor]]) -> tuple[Tensor, int, float]:
+    """One epoch of minibatch steps. ``step(x, y)`` runs forward and backward and returns the batch
+    sums ([4], or [K, 4] for a stack). Returns (sums [K, 4] float64 on the device, images per run,
+    seconds)."""
+    t0 = time.perf_counter()
+    sums, n = None, 0
+    for x, y in batches:
+        batch_sums = step(x, y)
+        optimizer.step()
+        sums = batch_sums if sums is None else sums + batch_sums
+        n += y.shape[-1]
+    if sums is None:
+        raise ValueError("an epoch without minibatches: the training split is empty or smaller than one batch")
+    return sums.reshape(-1, 4), n, time.perf_counter() - t0
+
+
+def end_epoch(run: Run, epoch: int, lr: float, sums: Tensor, n: int, train_seconds: float, speed: Speed,
+              started: float) -> dict:
+    """Close a run's epoch: check the loss, validate, keep the best weights, log. Returns the log row."""
+    loss_sum, ce_sum, si_sum, correct = sums.tolist()
+    cfg = run.cfg
+    if not math.isfinite(loss_sum):
+        raise NonFiniteLossError(
+            f"{run.tag} non-finite loss ({loss_sum}) in epoch {epoch + 1} of experiment {cfg.experiment}: "
+            f"dataset={cfg.dataset}, model={cfg.model}, alpha={cfg.alpha:g}, seed={cfg.seed}. "
+            f"Lower the learning rate or |alpha|; {_saved(run.state_path)}."
+        )
+    val_acc = accuracy(run.model, run.val_x, run.val_y, run.transform(nhwc=True), cfg.eval_batch_size,
+                       speed.autocast)
+    if val_acc > run.best["val_accuracy"]:
+        run.best = {"epoch": epoch + 1, "val_accuracy": val_acc,
+                    "state_dict": {k: v.detach().cpu().clone() for k, v in run.model.state_dict().items()}}
+    row = {"epoch": epoch + 1, "lr": lr, "loss": loss_sum / n, "ce": ce_sum / n, "mean_si": si_sum / n,
+           "train_accuracy": correct / n, "val_accuracy": val_acc, "train_seconds": train_seconds,
+           "seconds": time.perf_counter() - started}
+    run.log.append(row)
+    return row
+
+
+def finish_run(run: Run, speed: Speed, progress) -> dict:
+    """Load the best epoch's weights, evaluate on the test set, write model.pt, log.csv and
+    summary.json (atomically), remove the resume state. Returns the summary."""
+    cfg, data, model = run.cfg, run.data, run.model
+    if run.best["state_dict"] is None:
+        raise ValueError(f"{run.tag} no epoch was trained (epochs={cfg.epochs})")
+    model.load_state_dict(run.best["state_dict"])
+    summary = _evaluate_best(cfg, data, model, run.transform(nhwc=False), speed.device)
+    summary.update(config_hash=cfg.hash(), best_epoch=run.best["epoch"], best_val_accuracy=run.best["val_accuracy"],
+                   num_parameters=count_parameters(model), train_images=len(data.train.labels),
+                   val_images=len(data.val.labels))
+    info = {"model": cfg.model, "num_classes": data.num_classes, "in_channels": data.image_shape[0],
+            "model_options": dict(cfg.model_options), "config": cfg.to_dict(), "config_hash": cfg.hash(),
+            "dataset": data.name, "mean": list(data.mean), "std": list(data.std)}
+    save_model(run.out_dir / "model.pt", model, info)
+    write_text(run.out_dir / "log.csv", _csv(run.log))
+    write_json(run.out_dir / "summary.json", summary)
+    run.state_path.unlink(missing_ok=True)
+    progress(f"{run.tag} done: best epoch {run.best['epoch']}, test accuracy {summary['test_accuracy']:.4f}, "
+             f"test mean SI {summary['test_mean_si']:.4f}")
+    return summary
+
+
+# --- the networks being trained: one model, or a stack of K ---------------------------------------
+
+class SingleModel:
+    """One run's model, its optimizer and schedule, and its compiled or eager training step."""
+
+    def __init__(self, run: Run, speed: Speed, warn: Callable[[str], None]):
+        cfg = run.cfg
+        self.model = run.model
+        self.optimizer = sgd(self.model.parameters(), cfg.lr, cfg.momentum, cfg.weight_decay, speed.device)
+        self.scheduler = torch.optim.lr_scheduler.MultiStepLR(self.optimizer, list(cfg.lr_milestones), cfg.lr_gamma)
+        self.recorder = UnitRecorder(self.model, detach=cfg.alpha == 0.0)
+        num_classes = run.data.num_classes
+
+        def forward(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+            with speed.autocast():
+                logits = self.model(x)
+            return minibatch_loss(logits, self.recorder.activations, y, cfg, num_classes)
+
+        self.step = compiled_step(self._make_step, forward, speed.compile, warn=warn, passthrough=(Preempted,))
+
+    def _make_step(self, forward: Callable) -> Callable:
+        def step(x: Tensor, y: Tensor) -> Tensor:
+            self.optimizer.zero_grad(set_to_none=True)
+            loss, batch_sums = forward(x, y)
+            loss.backward()
+            return batch_sums
+
+        return step
+
+    def batches(self, runs: list[Run], epoch: int):
+        return epoch_batches(runs[0], epoch)
+
+    def optimizer_state(self, k: int) -> dict:
+        return self.optimizer.state_dict()
+
+    def load_optimizer_states(self, states: list[dict]) -> None:
+        self.optimizer.load_state_dict(states[0])
+        match_parameter_layout(self.optimizer)
 
 
 def _rng_state() -> dict:
@@ -59,6 +292,97 @@ def _set_rng_state(state: dict) -> None:
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
 
+
+def _resume(runs: list[Run], nets, progress) -> int:
+    """Restore the runs' saved states (all at one epoch, under their configs); returns the epoch to
+    start from (0: none to resume)."""
+    states = []
+    for run in runs:
+        state, why = load_resume_state(run.state_path, run.cfg.hash())
+        if why:
+            progress(f"{run.tag} {why}")
+        states.append(state)
+    if all(s is None for s in states):
+        return 0
+    epochs = {s["epoch"] if s else 0 for s in states}
+    if len(epochs) > 1:  # a stack saves all its runs at once; a kill between two of the writes
+        progress(f"{runs[0].tag} the saved states of this stack are at epochs "
+                 f"{[s['epoch'] if s else 0 for s in states]}: training all {len(runs)} runs from epoch 0")
+        return 0
+    for run, state in zip(runs, states):
+        run.model.load_state_dict(state["model"])
+        run.best, run.log = state["best"], state["log"]
+    nets.load_optimizer_states([s["optimizer"] for s in states])
+    nets.scheduler.load_state_dict(states[0]["scheduler"])
+    _set_rng_state(states[0]["rng"])
+    epoch = states[0]["epoch"]
+    for run in runs:
+        progress(f"{run.tag} resuming after epoch {epoch}/{run.cfg.epochs} from {run.state_path}")
+    return epoch
+
+
+# --- the loop ----------------------------------------------------------------------------------------
+
+def train_run(cfg: RunConfig, data: PreparedData, out_dir: str | Path,
+              progress: Callable[[str], None] | None = None) -> dict:
+    """Train one (alpha, seed) run; write model.pt, log.csv and summary.json to ``out_dir``.
+
+    Returns the summary dict. Raises NonFiniteLossError if the loss becomes NaN or infinite.
+    """
+    return train_runs([cfg], data, [out_dir], progress)[0]
+
+
+def train_runs(cfgs: list[RunConfig], data: PreparedData, out_dirs: list[str | Path],
+               progress: Callable[[str], None] | None = None) -> list[dict]:
+    """Train runs that differ only in their seed, together: one run trains as in ``train_run``,
+    K > 1 as one stack (``selectivity.stack.SeedStack``). Writes each run's folder; returns the
+    summaries in the order of ``cfgs``."""
+    from .stack import SeedStack, check_stackable
+
+    progress = progress or (lambda line: print(line, file=sys.stderr, flush=True))
+    if len(cfgs) != len(out_dirs) or not cfgs:
+        raise ValueError(f"give one output directory per run config (got {len(cfgs)} configs, {len(out_dirs)} dirs)")
+    check_stackable(cfgs)
+    speed = speed_settings(cfgs[0])
+    copies: dict = {}
+    runs = [prepare_run(cfg, data, out, speed, progress, copies) for cfg, out in zip(cfgs, out_dirs)]
+    warn = lambda m: progress(f"{runs[0].tag} {m}")  # noqa: E731
+    nets = SingleModel(runs[0], speed, warn) if len(runs) == 1 else SeedStack(runs, speed, warn)
+    start_epoch = _resume(runs, nets, progress)
+    cfg = cfgs[0]
+    started = time.perf_counter()
+    last_save = started
+    try:
+        with preemption_signals(), nets.recorder:
+            for epoch in range(start_epoch, cfg.epochs):
+                t0 = time.perf_counter()
+                lr = nets.optimizer.param_groups[0]["lr"]
+                for run in runs:
+                    run.model.train()
+                sums, n, train_seconds = train_steps(nets.step, nets.optimizer, nets.batches(runs, epoch))
+                nets.scheduler.step()
+                rows = [end_epoch(run, epoch, lr, s, n, train_seconds, speed, t0) for run, s in zip(runs, sums)]
+                now = time.perf_counter()
+                if now - last_save >= cfg.checkpoint_interval_s or epoch + 1 == cfg.epochs:
+                    for k, run in enumerate(runs):
+                        save_resume_state(run.state_path, config_hash=run.cfg.hash(), epoch=epoch + 1,
+                                          model=run.model.state_dict(), optimizer=nets.optimizer_state(k),
+                                          scheduler=nets.scheduler.state_dict(), rng=_rng_state(), best=run.best,
+                                          log=run.log)
+                    last_save = now
+                eta = (time.perf_counter() - started) / (epoch + 1 - start_epoch) * (cfg.epochs - epoch - 1)
+                for run, r in zip(runs, rows):
+                    progress(f"{run.tag} epoch {epoch + 1}/{cfg.epochs} loss {r['loss']:.4f} ce {r['ce']:.4f} "
+                             f"si {r['mean_si']:.4f} train {r['train_accuracy']:.4f} val {r['val_accuracy']:.4f} "
+                             f"lr {lr:.3g} {r['seconds']:.1f}s ({n * len(runs) / train_seconds:,.0f} img/s) "
+                             f"eta {_format_eta(eta)}")
+    except Preempted as e:
+        raise Preempted(f"{runs[0].tag} stopped ({e}); {_saved(runs[0].state_path)}: "
+                        f"run the job again to resume") from None
+    return [finish_run(run, speed, progress) for run in runs]
+
+
+# --- helpers ---------------------------------------------------------------------------------------
 
 @torch.no_grad()
 def accuracy(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, transform, batch_size: int,
@@ -103,165 +427,8 @@ def _format_eta(seconds: float) -> str:
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
-def train_run(
-    cfg: RunConfig,
-    data: PreparedData,
-    out_dir: str | Path,
-    progress: Callable[[str], None] | None = None,
-) -> dict:
-    """Train one (alpha, seed) run; write model.pt, log.csv and summary.json to ``out_dir``.
-
-    Returns the summary dict. Raises NonFiniteLossError if the loss becomes NaN or infinite.
-    """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    progress = progress or (lambda line: print(line, file=sys.stderr, flush=True))
-    device = resolve_device(cfg.device)
-    tag = f"[{cfg.experiment} {cfg.describe()}]"
-    config_hash = cfg.hash()
-    augment = dict(AUGMENT_DEFAULTS.get(data.name, {"crop_padding": 0, "hflip": False}))
-    if cfg.crop_padding is not None:
-        augment["crop_padding"] = cfg.crop_padding
-    if cfg.hflip is not None:
-        augment["hflip"] = cfg.hflip
-
-    data = run_splits(data, cfg.train_size, cfg.val_draw, cfg.seed)
-    if cfg.train_size is not None or cfg.val_draw != "fixed":
-        progress(f"{tag} {len(data.train.labels)} training images (train_size {cfg.train_size}), "
-                 f"{len(data.val.labels)} validation images (val_draw {cfg.val_draw})")
-
-    torch.manual_seed(cfg.seed)
-    in_channels = data.image_shape[0]
-    configure(device)
-    channels_last = use_channels_last(cfg.channels_last, device)
-    memory_format = torch.channels_last if channels_last else torch.contiguous_format
-    model = build_model(cfg.model, data.num_classes, in_channels, **cfg.model_options)
-    model = model.to(device, memory_format=memory_format)
-    optimizer = sgd(model.parameters(), cfg.lr, cfg.momentum, cfg.weight_decay, device)
-    scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, list(cfg.lr_milestones), cfg.lr_gamma)
-    mean = torch.tensor(data.mean, device=device)
-    std = torch.tensor(data.std, device=device)
-    transform = lambda x: normalize(x, mean, std)  # noqa: E731  (uint8 NCHW -> model input)
-    transform_nhwc = lambda x: normalize_nhwc(x, mean, std, channels_last)  # noqa: E731
-    precision_context = lambda: autocast(device, cfg.precision)  # noqa: E731
-    train_x, train_y = to_nhwc(data.train.images).to(device), data.train.labels.to(device)
-    val_x, val_y = to_nhwc(data.val.images).to(device), data.val.labels.to(device)
-
-    state_path = out_dir / STATE_FILE
-    start_epoch, best, log_rows = 0, {"epoch": -1, "val_accuracy": -1.0, "state_dict": None}, []
-    state = load_state(state_path)
-    if state is not None and state["config_hash"] != config_hash:
-        progress(f"{tag} ignoring {state_path}: saved under another configuration ({state['config_hash']})")
-        state = None
-    if state is not None:
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        match_parameter_layout(optimizer)
-        scheduler.load_state_dict(state["scheduler"])
-        _set_rng_state(state["rng"])
-        start_epoch, best, log_rows = state["epoch"], state["best"], state["log"]
-        progress(f"{tag} resuming after epoch {start_epoch}/{cfg.epochs} from {state_path}")
-
-    regularize = cfg.alpha != 0.0
-    recorder = UnitRecorder(model, detach=not regularize)
-
-    def forward_loss(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """One minibatch: (loss to minimize, detached [4] sums: loss, ce, mu_SI (sample-weighted), correct)."""
-        with precision_context():
-            logits = model(x)
-        ce = F.cross_entropy(logits.float(), y)
-        si = mean_selectivity(recorder.activations, y, data.num_classes, cfg.selectivity_eps, check=False)
-        loss = ce - cfg.alpha * si if regularize else ce
-        n = x.shape[0]
-        correct = (logits.argmax(1) == y).sum()
-        return loss, torch.stack([loss * n, ce * n, si * n, correct.float()]).detach().double()
-
-    def make_step(forward: Callable) -> Callable:
-        def step(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-            optimizer.zero_grad(set_to_none=True)
-            loss, batch_sums = forward(x, y)
-            loss.backward()
-            return batch_sums
-
-        return step
-
-    step = compiled_step(make_step, forward_loss, cfg.compile, warn=lambda m: progress(f"{tag} {m}"),
-                         passthrough=(Preempted,))
-    labels_cpu = data.train.labels
-    started = time.perf_counter()
-    last_save = started
-    try:
-        with preemption_signals(), recorder:
-            for epoch in range(start_epoch, cfg.epochs):
-                t0 = time.perf_counter()
-                lr = optimizer.param_groups[0]["lr"]
-                model.train()
-                plan = epoch_plan(len(labels_cpu), epoch_generator(cfg.seed, epoch), **augment)
-                _check_minibatch_classes(labels_cpu[plan.order], cfg, tag, epoch)
-                sums = torch.zeros(4, dtype=torch.float64, device=device)
-                n = 0
-                for x, y in train_batches(train_x, train_y, cfg.batch_size, plan.to(device), mean, std,
-                                          augment["crop_padding"], channels_last, cfg.drop_last):
-                    batch_sums = step(x, y)  # forward and backward
-                    optimizer.step()
-                    sums += batch_sums
-                    n += x.shape[0]
-                scheduler.step()
-                loss_sum, ce_sum, si_sum, correct = sums.tolist()
-                train_seconds = time.perf_counter() - t0
-                if not math.isfinite(loss_sum):
-                    raise NonFiniteLossError(
-                        f"{tag} non-finite loss ({loss_sum}) in epoch {epoch + 1} of experiment {cfg.experiment}: "
-                        f"dataset={cfg.dataset}, model={cfg.model}, alpha={cfg.alpha:g}, seed={cfg.seed}. "
-                        f"Lower the learning rate or |alpha|; {_saved(state_path)}."
-                    )
-                val_acc = accuracy(model, val_x, val_y, transform_nhwc, cfg.eval_batch_size, precision_context)
-                if val_acc > best["val_accuracy"]:
-                    best = {"epoch": epoch + 1, "val_accuracy": val_acc,
-                            "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}}
-                seconds = time.perf_counter() - t0
-                log_rows.append({"epoch": epoch + 1, "lr": lr, "loss": loss_sum / n, "ce": ce_sum / n, "mean_si": si_sum / n,
-                                 "train_accuracy": correct / n, "val_accuracy": val_acc, "train_seconds": train_seconds,
-                                 "seconds": seconds})
-                now = time.perf_counter()
-                if now - last_save >= cfg.checkpoint_interval_s or epoch + 1 == cfg.epochs:
-                    torch_save(state_path, {
-                        "config_hash": config_hash, "epoch": epoch + 1, "model": model.state_dict(),
-                        "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                        "rng": _rng_state(), "best": best, "log": log_rows,
-                    })
-                    last_save = now
-                done = epoch + 1 - start_epoch
-                eta = (time.perf_counter() - started) / done * (cfg.epochs - epoch - 1)
-                r = log_rows[-1]
-                progress(f"{tag} epoch {epoch + 1}/{cfg.epochs} loss {r['loss']:.4f} ce {r['ce']:.4f} "
-                         f"si {r['mean_si']:.4f} train {r['train_accuracy']:.4f} val {val_acc:.4f} lr {lr:.3g} "
-                         f"{seconds:.1f}s ({n / train_seconds:,.0f} img/s) eta {_format_eta(eta)}")
-
-    except Preempted as e:
-        raise Preempted(f"{tag} stopped ({e}); {_saved(state_path)}: run the job again to resume") from None
-
-    if best["state_dict"] is None:
-        raise ValueError(f"{tag} no epoch was trained (epochs={cfg.epochs})")
-    model.load_state_dict(best["state_dict"])
-    summary = _evaluate_best(cfg, data, model, transform, device)
-    summary.update(config_hash=config_hash, best_epoch=best["epoch"], best_val_accuracy=best["val_accuracy"],
-                   num_parameters=count_parameters(model), train_images=len(data.train.labels),
-                   val_images=len(data.val.labels))
-    info = {"model": cfg.model, "num_classes": data.num_classes, "in_channels": in_channels,
-            "model_options": dict(cfg.model_options), "config": cfg.to_dict(), "config_hash": config_hash,
-            "dataset": data.name, "mean": list(data.mean), "std": list(data.std)}
-    save_model(out_dir / "model.pt", model, info)
-    write_text(out_dir / "log.csv", _csv(log_rows))
-    write_json(out_dir / "summary.json", summary)
-    state_path.unlink(missing_ok=True)
-    progress(f"{tag} done: best epoch {best['epoch']}, test accuracy {summary['test_accuracy']:.4f}, "
-             f"test mean SI {summary['test_mean_si']:.4f}")
-    return summary
-
-
 def _saved(state_path: Path) -> str:
-    saved = load_state(state_path)
+    saved, _ = load_resume_state(state_path)
     return f"the state after epoch {saved['epoch']} is in {state_path}" if saved else "no resume state was saved"
 
 

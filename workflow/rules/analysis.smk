@@ -10,6 +10,8 @@ rule dump_activations:
         pattern(layout.ACTIVATIONS),
     log:
         f"{LOGS}/dump_activations/{{experiment}}/alpha_{{alpha}}/seed_{{seed}}.log",
+    group:
+        "run"
     conda:
         ENV
     params:
@@ -28,6 +30,8 @@ rule unit_metrics:
         pattern(layout.UNITS),
     log:
         f"{LOGS}/unit_metrics/{{experiment}}/alpha_{{alpha}}/seed_{{seed}}.log",
+    group:
+        "run"
     conda:
         ENV
     params:

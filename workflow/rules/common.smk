@@ -2,6 +2,7 @@ import os
 
 # Configuration, paths and input functions shared by all rules.
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from selectivity.config import (
     robustness_missing,
     robustness_settings,
     run_config,
+    seed_packs,
     seeds,
     skipped_figures,
     validate_config,
@@ -112,6 +114,7 @@ TRAIN_CODE = [
     for path in MODEL_CODE
     + code(
         "train.py",
+        "stack.py",
         "metrics.py",
         "runconfig.py",
         "checkpoint.py",
@@ -176,6 +179,68 @@ def _split_run_config(wildcards):
         config, wildcards.experiment, parse_alpha(wildcards.alpha), int(wildcards.seed)
     )
     return hashed(cfg), {k: v for k, v in cfg.items() if k in UNHASHED}
+
+
+# Experiments whose seeds train in packs (pack_seeds > 1): rule `train` leaves their runs to one
+# rule per pack of seeds (train.smk).
+SEED_PACKS = [
+    (name, pack)
+    for name, exp in config["experiments"].items()
+    if exp["pack_seeds"] > 1
+    for pack in seed_packs(exp)
+]
+# the `experiment` wildcard of rule `train` (r"(?!x)x", which matches nothing, if all are packed)
+UNPACKED_EXPERIMENTS = (
+    "|".join(
+        re.escape(name)
+        for name, exp in config["experiments"].items()
+        if exp["pack_seeds"] == 1
+    )
+    or r"(?!x)x"
+)
+
+
+def pack_rule_name(name, pack):
+    """train_<experiment>_seeds_<seeds> (characters other than letters, digits and _ become _)."""
+    return re.sub(r"\W", "_", f"train_{name}_seeds_{'_'.join(map(str, pack))}")
+
+
+def pack_outputs(name, pack):
+    """Every run folder's training outputs, for the pack's seeds ({alpha} stays a wildcard)."""
+    return [
+        pattern(template, experiment=name, seed=s)
+        for s in pack
+        for template in (layout.MODEL, layout.TRAIN_LOG, layout.SUMMARY)
+    ]
+
+
+def pack_run_dirs(name, pack):
+    return " ".join(pattern(layout.RUN, experiment=name, seed=s) for s in pack)
+
+
+def pack_run_configs(name, pack):
+    """The run_config_json of each seed of the pack, in order (params: a change reruns the pack)."""
+
+    def configs(wildcards):
+        return [run_config_json(Wildcards(name, wildcards.alpha, s)) for s in pack]
+
+    return configs
+
+
+def pack_runtime(name, pack):
+    """runtime_json, the same for every seed of the pack (derived: no rerun trigger)."""
+
+    def runtime(wildcards, threads):
+        return runtime_json(Wildcards(name, wildcards.alpha, pack[0]), threads)
+
+    return runtime
+
+
+class Wildcards:
+    """The wildcards of one run, for the input functions of a pack's rule."""
+
+    def __init__(self, experiment, alpha, seed):
+        self.experiment, self.alpha, self.seed = experiment, alpha, seed
 
 
 def run_config_json(wildcards):

@@ -13,6 +13,8 @@ rule robustness:
         pattern(layout.ROBUSTNESS),
     log:
         f"{LOGS}/robustness/{{experiment}}/alpha_{{alpha}}/seed_{{seed}}.log",
+    group:
+        "run"
     conda:
         ENV
     params:

@@ -1,0 +1,113 @@
+"""K seeds of one (experiment, alpha) trained as one stack of K networks in one process.
+
+The K models' parameters and buffers are stacked on a leading seed dimension ([K, ...],
+``torch.func.stack_module_state``); one forward pass is ``vmap`` of ``functional_call`` over the
+stack, so every seed sees its own minibatch [B, ...] and its own BatchNorm statistics, and the
+selectivity term of each seed is computed from its own unit activations (the same ``UnitRecorder``
+and ``minibatch_loss`` as a single run). One backward of the summed losses gives each seed exactly
+its own gradient, and one SGD step over the stacked tensors is K independent SGD steps (SGD is
+elementwise). PyTorch lowers a vmapped convolution with stacked weights to one grouped convolution.
+
+Each run's ``model`` stays a normal ``nn.Module`` whose parameters and buffers are views of its
+slice of the stack: validation, the best-epoch copy, evaluation and the saved files are those of
+a single run.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Callable
+
+import torch
+from torch import Tensor
+from torch.func import functional_call, stack_module_state, vmap
+
+from .accel import compiled_step, sgd
+from .errors import Preempted
+from .runconfig import RunConfig
+from .units import UnitRecorder
+
+
+def check_stackable(cfgs: list[RunConfig]) -> None:
+    """Runs of one stack differ in their seed only (one schedule, one batch shape, one model)."""
+    first = {k: v for k, v in cfgs[0].to_dict().items() if k != "seed"}
+    for cfg in cfgs[1:]:
+        other = {k: v for k, v in cfg.to_dict().items() if k != "seed"}
+        diff = sorted(k for k in first if first[k] != other[k])
+        if diff:
+            raise ValueError(f"runs trained as one stack must differ only in their seed; seed {cfg.seed} differs "
+                             f"from seed {cfgs[0].seed} in {diff}")
+    seeds = [cfg.seed for cfg in cfgs]
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"a stack holds each seed once, got seeds {seeds}")
+
+
+def _bind_views(model: torch.nn.Module, stacked: dict[str, Tensor], k: int) -> None:
+    """Make the model's parameters and buffers views of slice k of the stacked tensors."""
+    tensors = dict(model.named_parameters())
+    tensors.update(model.named_buffers())
+    for name, t in tensors.items():
+        t.data = stacked[name].data[k]
+
+
+class SeedStack:
+    """The networks of K runs as one stack: ``step(x [K, B, ...], y [K, B])`` runs forward and
+    backward for all and returns their batch sums [K, 4]; one optimizer and one LR schedule."""
+
+    def __init__(self, runs, speed, warn: Callable[[str], None]):
+        from .train import epoch_batches, minibatch_loss
+
+        cfg = runs[0].cfg
+        self.models = [run.model for run in runs]
+        self.params, self.buffers = stack_module_state(self.models)
+        for k, model in enumerate(self.models):
+            _bind_views(model, {**self.params, **self.buffers}, k)
+        self.base = copy.deepcopy(self.models[0]).to("meta")  # the architecture; weights come from the stack
+        self.base.train()
+        self.optimizer = sgd(self.params.values(), cfg.lr, cfg.momentum, cfg.weight_decay, speed.device)
+        self.scheduler = torch.optim.lr_scheduler.MultiStepLR(self.optimizer, list(cfg.lr_milestones), cfg.lr_gamma)
+        self.recorder = UnitRecorder(self.base, detach=cfg.alpha == 0.0)
+        self._epoch_batches = epoch_batches
+        num_classes = runs[0].data.num_classes
+
+        def one_seed(params, buffers, x, y):
+            with speed.autocast():
+                logits = functional_call(self.base, (params, buffers), (x,))
+            return minibatch_loss(logits, self.recorder.activations, y, cfg, num_classes)
+
+        def forward(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+            losses, sums = vmap(one_seed)(self.params, self.buffers, x, y)
+            return losses.sum(), sums
+
+        self.step = compiled_step(self._make_step, forward, speed.compile, warn=warn, passthrough=(Preempted,))
+
+    def _make_step(self, forward: Callable) -> Callable:
+        def step(x: Tensor, y: Tensor) -> Tensor:
+            self.optimizer.zero_grad(set_to_none=True)
+            loss, batch_sums = forward(x, y)
+            loss.backward()
+            return batch_sums
+
+        return step
+
+    def batches(self, runs, epoch: int):
+        """Every run's minibatches of the epoch (its own order and augmentation), stacked:
+        ([K, B, C, H, W], [K, B])."""
+        for pairs in zip(*(self._epoch_batches(run, epoch) for run in runs), strict=True):
+            yield torch.stack([x for x, _ in pairs]), torch.stack([y for _, y in pairs])
+
+    def optimizer_state(self, k: int) -> dict:
+        """Run k's optimizer state, in the layout of a single run's ``optimizer.state_dict()``."""
+        sd = self.optimizer.state_dict()
+        return {"state": {i: {name: v[k] if isinstance(v, Tensor) and v.dim() > 0 else v for name, v in s.items()}
+                          for i, s in sd["state"].items()},
+                "param_groups": sd["param_groups"]}
+
+    def load_optimizer_states(self, states: list[dict]) -> None:
+        """Stack the runs' optimizer states (as ``optimizer_state`` gives them, or single runs' own)."""
+        first = states[0]
+        stacked = {}
+        for i, s in first["state"].items():
+            stacked[i] = {name: torch.stack([st["state"][i][name] for st in states]) if isinstance(v, Tensor)
+                          and v.dim() > 0 else v for name, v in s.items()}
+        self.optimizer.load_state_dict({"state": stacked, "param_groups": first["param_groups"]})
