@@ -176,3 +176,19 @@ def test_float32_stack_drifts_from_its_single_run_no_more_than_rounding_does(syn
     rounding = weight_diff(single.model.state_dict(), nudged.model.state_dict())
     stack_drift = weight_diff(single.model.state_dict(), stacked[0].model.state_dict())
     assert 0 < stack_drift < 3 * rounding, (stack_drift, rounding)  # measured: 0.0049 against 0.043
+
+
+@pytest.mark.parametrize("val_draw", ["fixed", "per_run"])
+def test_a_stack_trains_each_seed_on_its_own_splits(synthetic_npz, tmp_path, val_draw):
+    """train_size / val_draw reach every run of a stack as they reach its single run (the fixed
+    subset is shared, a per-run validation draw is each seed's own)."""
+    data = load_prepared(synthetic_npz)
+    cfgs = [cfg(seed=s, epochs=1, lr=0.005, train_size=60, val_draw=val_draw) for s in (0, 1)]
+    stacked = train_runs(cfgs, data, [tmp_path / f"stack{c.seed}" for c in cfgs], progress=quiet)
+    for c, got in zip(cfgs, stacked):
+        ref = train_run(c, data, tmp_path / f"single{c.seed}", progress=quiet)
+        for key in ("config_hash", "train_images", "val_images", "best_epoch", "best_val_accuracy", "test_accuracy"):
+            assert got[key] == ref[key], key
+        stacked_log = (tmp_path / f"stack{c.seed}/log.csv").read_text().splitlines()[1].split(",")
+        single_log = (tmp_path / f"single{c.seed}/log.csv").read_text().splitlines()[1].split(",")
+        assert float(stacked_log[2]) == pytest.approx(float(single_log[2]), rel=1e-5)  # the epoch's training loss

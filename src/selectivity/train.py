@@ -120,10 +120,10 @@ class Run:
 
 
 def prepare_run(cfg: RunConfig, data: PreparedData, out_dir: str | Path, speed: Speed, progress,
-                device_copies: dict | None = None) -> Run:
+                shared: dict | None = None) -> Run:
     """A run ready to train: its splits on the device and its model, initialized from its seed.
-    ``device_copies`` ({id(cpu tensor): device tensor}) shares one device copy of images that
-    several runs of a stack train on."""
+    ``shared`` (a dict, the same for every run of a stack) keeps one copy of splits and device
+    tensors that several runs train on (e.g. a ``train_size`` subset, which the seed does not change)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     augment = dict(AUGMENT_DEFAULTS.get(data.name, {"crop_padding": 0, "hflip": False}))
@@ -131,12 +131,15 @@ def prepare_run(cfg: RunConfig, data: PreparedData, out_dir: str | Path, speed: 
         augment["crop_padding"] = cfg.crop_padding
     if cfg.hflip is not None:
         augment["hflip"] = cfg.hflip
-    data = run_splits(data, cfg.train_size, cfg.val_draw, cfg.seed)
+    copies = {} if shared is None else shared
+    split_key = ("splits", cfg.train_size, cfg.val_draw, None if cfg.val_draw == "fixed" else cfg.seed)
+    if split_key not in copies:
+        copies[split_key] = run_splits(data, cfg.train_size, cfg.val_draw, cfg.seed)
+    data = copies[split_key]
     tag = f"[{cfg.experiment} {cfg.describe()}]"
     if cfg.train_size is not None or cfg.val_draw != "fixed":
         progress(f"{tag} {len(data.train.labels)} training images (train_size {cfg.train_size}), "
                  f"{len(data.val.labels)} validation images (val_draw {cfg.val_draw})")
-    copies = {} if device_copies is None else device_copies
 
     def on_device(t: Tensor, nhwc: bool) -> Tensor:
         key = (id(t), nhwc)
@@ -344,8 +347,8 @@ def train_runs(cfgs: list[RunConfig], data: PreparedData, out_dirs: list[str | P
         raise ValueError(f"give one output directory per run config (got {len(cfgs)} configs, {len(out_dirs)} dirs)")
     check_stackable(cfgs)
     speed = speed_settings(cfgs[0])
-    copies: dict = {}
-    runs = [prepare_run(cfg, data, out, speed, progress, copies) for cfg, out in zip(cfgs, out_dirs)]
+    shared: dict = {}
+    runs = [prepare_run(cfg, data, out, speed, progress, shared) for cfg, out in zip(cfgs, out_dirs)]
     warn = lambda m: progress(f"{runs[0].tag} {m}")  # noqa: E731
     nets = SingleModel(runs[0], speed, warn) if len(runs) == 1 else SeedStack(runs, speed, warn)
     start_epoch = _resume(runs, nets, progress)
