@@ -53,7 +53,7 @@ def test_stacked_steps_are_the_single_runs_steps_in_float64(synthetic_npz, tmp_p
             ref_sums.append(torch.stack(sums))
         with stack.recorder:
             sums = []
-            for x, y in stack.batches(stacked, epoch):
+            for x, y in stack.batches([epoch_batches(run, epoch) for run in stacked]):
                 sums.append(stack.step(x.double(), y))
                 stack.optimizer.step()
         got = torch.stack(sums, dim=1)  # [K, steps, 4]
@@ -170,7 +170,7 @@ def test_float32_stack_drifts_from_its_single_run_no_more_than_rounding_does(syn
                     net.step(x, y)
                     net.optimizer.step()
         with stack.recorder:
-            for x, y in stack.batches(stacked, epoch):
+            for x, y in stack.batches([epoch_batches(run, epoch) for run in stacked]):
                 stack.step(x, y)
                 stack.optimizer.step()
     rounding = weight_diff(single.model.state_dict(), nudged.model.state_dict())

@@ -16,7 +16,7 @@ a single run.
 from __future__ import annotations
 
 import copy
-from typing import Callable
+from typing import Callable, Iterator
 
 import torch
 from torch import Tensor
@@ -24,6 +24,7 @@ from torch.func import functional_call, stack_module_state, vmap
 
 from .accel import compiled_step, sgd
 from .errors import Preempted
+from .loss import minibatch_loss
 from .runconfig import RunConfig
 from .units import UnitRecorder
 
@@ -55,8 +56,7 @@ class SeedStack:
     backward for all and returns their batch sums [K, 4]; one optimizer and one LR schedule."""
 
     def __init__(self, runs, speed, warn: Callable[[str], None]):
-        from .train import epoch_batches, minibatch_loss
-
+        """runs: the K runs (``train.Run``: their models, configs and data); speed: ``train.Speed``."""
         cfg = runs[0].cfg
         self.models = [run.model for run in runs]
         self.params, self.buffers = stack_module_state(self.models)
@@ -67,7 +67,6 @@ class SeedStack:
         self.optimizer = sgd(self.params.values(), cfg.lr, cfg.momentum, cfg.weight_decay, speed.device)
         self.scheduler = torch.optim.lr_scheduler.MultiStepLR(self.optimizer, list(cfg.lr_milestones), cfg.lr_gamma)
         self.recorder = UnitRecorder(self.base, detach=cfg.alpha == 0.0)
-        self._epoch_batches = epoch_batches
         num_classes = runs[0].data.num_classes
 
         def one_seed(params, buffers, x, y):
@@ -90,10 +89,10 @@ class SeedStack:
 
         return step
 
-    def batches(self, runs, epoch: int):
-        """Every run's minibatches of the epoch (its own order and augmentation), stacked:
-        ([K, B, C, H, W], [K, B])."""
-        for pairs in zip(*(self._epoch_batches(run, epoch) for run in runs), strict=True):
+    def batches(self, per_run: list[Iterator[tuple[Tensor, Tensor]]]) -> Iterator[tuple[Tensor, Tensor]]:
+        """The runs' minibatches (each run's own order and augmentation: ``train.epoch_batches``),
+        stacked: ([K, B, C, H, W], [K, B])."""
+        for pairs in zip(*per_run, strict=True):
             yield torch.stack([x for x, _ in pairs]), torch.stack([y for _, y in pairs])
 
     def optimizer_state(self, k: int) -> dict:

@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .accel import autocast, compiled_step, configure, match_parameter_layout, resolve_device, sgd, use_channels_last
@@ -45,9 +44,11 @@ from .data.augment import (batch_class_counts, epoch_generator, epoch_plan, norm
                            train_batches)
 from .data.run_splits import run_splits
 from .io import write_json, write_text
-from .metrics import layer_selectivity, mean_selectivity
+from .loss import minibatch_loss
+from .metrics import layer_selectivity
 from .models import build_model, count_parameters
 from .runconfig import RunConfig
+from .stack import SeedStack, check_stackable
 from .units import UnitRecorder, collect_activations
 
 STATE_FILE = "train_state.pt"
@@ -157,20 +158,6 @@ def prepare_run(cfg: RunConfig, data: PreparedData, out_dir: str | Path, speed: 
               speed.channels_last)
 
 
-def minibatch_loss(logits: Tensor, acts: dict[str, Tensor], y: Tensor, cfg: RunConfig,
-                   num_classes: int) -> tuple[Tensor, Tensor]:
-    """loss = CE - alpha * mu_SI of one minibatch (logits [B, classes], acts {layer: [B, U]}, y [B]).
-
-    Returns (loss to minimize, detached float64 [4]: the batch's sums of loss, CE, mu_SI (each
-    weighted by the batch size) and its count of correct predictions)."""
-    ce = F.cross_entropy(logits if logits.dtype == torch.float64 else logits.float(), y)  # never below fp32
-    si = mean_selectivity(acts, y, num_classes, cfg.selectivity_eps, check=False)
-    loss = ce - cfg.alpha * si if cfg.alpha != 0.0 else ce
-    n = y.shape[0]
-    correct = (logits.argmax(1) == y).sum()
-    return loss, torch.stack([loss * n, ce * n, si * n, correct.float()]).detach().double()
-
-
 def epoch_batches(run: Run, epoch: int) -> Iterator[tuple[Tensor, Tensor]]:
     """The run's shuffled, augmented, normalized minibatches of one epoch (its seed's order)."""
     labels = run.data.train.labels
@@ -272,8 +259,8 @@ class SingleModel:
 
         return step
 
-    def batches(self, runs: list[Run], epoch: int):
-        return epoch_batches(runs[0], epoch)
+    def batches(self, per_run: list[Iterator[tuple[Tensor, Tensor]]]):
+        return per_run[0]
 
     def optimizer_state(self, k: int) -> dict:
         return self.optimizer.state_dict()
@@ -340,8 +327,6 @@ def train_runs(cfgs: list[RunConfig], data: PreparedData, out_dirs: list[str | P
     """Train runs that differ only in their seed, together: one run trains as in ``train_run``,
     K > 1 as one stack (``selectivity.stack.SeedStack``). Writes each run's folder; returns the
     summaries in the order of ``cfgs``."""
-    from .stack import SeedStack, check_stackable
-
     progress = progress or (lambda line: print(line, file=sys.stderr, flush=True))
     if len(cfgs) != len(out_dirs) or not cfgs:
         raise ValueError(f"give one output directory per run config (got {len(cfgs)} configs, {len(out_dirs)} dirs)")
@@ -362,7 +347,8 @@ def train_runs(cfgs: list[RunConfig], data: PreparedData, out_dirs: list[str | P
                 lr = nets.optimizer.param_groups[0]["lr"]
                 for run in runs:
                     run.model.train()
-                sums, n, train_seconds = train_steps(nets.step, nets.optimizer, nets.batches(runs, epoch))
+                batches = nets.batches([epoch_batches(run, epoch) for run in runs])
+                sums, n, train_seconds = train_steps(nets.step, nets.optimizer, batches)
                 nets.scheduler.step()
                 rows = [end_epoch(run, epoch, lr, s, n, train_seconds, speed, t0) for run, s in zip(runs, sums)]
                 now = time.perf_counter()

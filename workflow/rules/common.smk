@@ -115,6 +115,7 @@ TRAIN_CODE = [
     + code(
         "train.py",
         "stack.py",
+        "loss.py",
         "metrics.py",
         "runconfig.py",
         "checkpoint.py",
