@@ -145,7 +145,7 @@ def test_cancelled_training_job_is_retried_and_resumes(slurm_env, tmp_path, pack
     assert proc.returncode == 0, out[-5000:]
     states = [state for _, state in sacct(slurm_env, "JobID", "State")[before:]]
     assert any(s.startswith("CANCELLED") for s in states) and states[-1] == "COMPLETED", states
-    log = (repo / f"logs/tiny/train/resnet20/alpha_-1/{'seed_0' if pack == 1 else 'seeds_0-1'}.log").read_text()
+    log = (repo / f"logs/tiny/train/resnet20/alpha_-1/{'seed_0' if pack == 1 else 'seeds_0_1'}.log").read_text()
     assert log.count("resuming after epoch") == pack  # every run of the job
     resumed_from = int(log.split("resuming after epoch ")[1].split("/")[0])
     assert resumed_from >= cancelled_after  # at most the epoch in progress was lost

@@ -138,6 +138,17 @@ def test_runs_of_a_stack_differ_only_in_their_seed():
     check_stackable([cfg(seed=0), cfg(seed=5)])
 
 
+def test_a_stack_refuses_a_directory_twice_a_foreign_dataset_and_no_runs(synthetic_npz, tmp_path):
+    data = load_prepared(synthetic_npz)
+    with pytest.raises(ValueError, match="given for more than one run"):
+        train_runs([cfg(seed=0), cfg(seed=1)], data, [tmp_path / "a", tmp_path / "x/../a"], progress=quiet)
+    with pytest.raises(ValueError, match="names dataset 'digits', but the prepared data is 'synthetic'"):
+        train_runs([cfg(seed=0, dataset="digits")], data, [tmp_path / "b"], progress=quiet)
+    with pytest.raises(ValueError, match="no run config given"):
+        train_runs([], data, [], progress=quiet)
+    assert not (tmp_path / "a").exists()  # nothing was trained
+
+
 def test_train_cli_trains_a_stack(synthetic_npz, tmp_path):
     configs = [json.dumps({**TINY, "seed": s, "epochs": 1}) for s in (0, 1)]
     run_cli("train", "--data", synthetic_npz, "--out-dir", tmp_path / "a", tmp_path / "b", "--config-json", *configs,

@@ -39,8 +39,9 @@ def _train(args) -> None:
         with open(args.config) as f:
             raws = [json.load(f)]
     if len(raws) != len(args.out_dir):
-        raise ValueError(f"--out-dir names {len(args.out_dir)} run directories but {len(raws)} run configs are given: "
-                         "give one directory per config, in the same order")
+        raise ValueError(f"--out-dir: {len(args.out_dir)} run director{'y' if len(args.out_dir) == 1 else 'ies'} for "
+                         f"{len(raws)} run config{'' if len(raws) == 1 else 's'}: give one directory per config, "
+                         "in the same order")
     runtime = json.loads(args.runtime_json or "{}")
     cfgs = [RunConfig.from_dict({**raw, **runtime}) for raw in raws]
     data = load_prepared(args.data)

@@ -9,7 +9,8 @@ run's own (``train_size``, ``val_draw``: see ``selectivity.data.run_splits``).
 ``train_run`` trains one (alpha, seed) run; ``train_runs`` trains K seeds of one (experiment, alpha)
 in one process, as one stack of K networks (``selectivity.stack``: one vmapped forward/backward and
 one optimizer step for all), each with its own initialization, data order and augmentation, and
-writes each run's folder exactly as ``train_run`` would (equal within float rounding).
+writes each run's folder as ``train_run`` would (the same computation; in float32 the rounding of
+grouped convolutions differs, and grows during training as between any two float32 runs).
 
 Resumable: at the end of every epoch that ends ``checkpoint_interval_s`` seconds or more after the
 previous save (0: every epoch), and after the last epoch, each run's complete state (model,
@@ -328,8 +329,18 @@ def train_runs(cfgs: list[RunConfig], data: PreparedData, out_dirs: list[str | P
     K > 1 as one stack (``selectivity.stack.SeedStack``). Writes each run's folder; returns the
     summaries in the order of ``cfgs``."""
     progress = progress or (lambda line: print(line, file=sys.stderr, flush=True))
-    if len(cfgs) != len(out_dirs) or not cfgs:
+    if not cfgs:
+        raise ValueError("no run config given: train_runs needs at least one")
+    if len(cfgs) != len(out_dirs):
         raise ValueError(f"give one output directory per run config (got {len(cfgs)} configs, {len(out_dirs)} dirs)")
+    resolved = [Path(d).resolve() for d in out_dirs]
+    if len(set(resolved)) != len(resolved):
+        twice = sorted({str(d) for d in resolved if resolved.count(d) > 1})
+        raise ValueError(f"output directory {twice[0]} is given for more than one run: every run needs its own")
+    for cfg in cfgs:
+        if cfg.dataset != data.name:
+            raise ValueError(f"the run config of seed {cfg.seed} names dataset {cfg.dataset!r}, but the prepared "
+                             f"data is {data.name!r}")
     check_stackable(cfgs)
     speed = speed_settings(cfgs[0])
     shared: dict = {}
@@ -366,7 +377,8 @@ def train_runs(cfgs: list[RunConfig], data: PreparedData, out_dirs: list[str | P
                              f"lr {lr:.3g} {r['seconds']:.1f}s ({n * len(runs) / train_seconds:,.0f} img/s) "
                              f"eta {_format_eta(eta)}")
     except Preempted as e:
-        raise Preempted(f"{runs[0].tag} stopped ({e}); {_saved(runs[0].state_path)}: "
+        others = f" (and the state of each of the other {len(runs) - 1} runs in its run directory)" if len(runs) > 1 else ""
+        raise Preempted(f"{runs[0].tag} stopped ({e}); {_saved(runs[0].state_path)}{others}: "
                         f"run the job again to resume") from None
     return [finish_run(run, speed, progress) for run in runs]
 

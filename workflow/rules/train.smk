@@ -53,7 +53,7 @@ for _name, _seeds in SEED_PACKS:
         output:
             pack_outputs(_name, _seeds),
         log:
-            f"{LOGS}/train/{_name}/alpha_{{alpha}}/seeds_{'-'.join(map(str, _seeds))}.log",
+            f"{LOGS}/train/{_name}/alpha_{{alpha}}/seeds_{'_'.join(map(str, _seeds))}.log",
         group:
             "run"
         conda:
