@@ -101,6 +101,29 @@ def compiled_step(
     return step
 
 
+def training_step(
+    optimizer: torch.optim.Optimizer,
+    forward: Callable,
+    mode: str,
+    warn: Callable[[str], None],
+    passthrough: tuple[type[BaseException], ...] = (),
+) -> Callable:
+    """step(x, y): zero the gradients, run ``forward(x, y) -> (loss, batch_sums)`` (compiled as
+    ``compiled_step`` says for ``mode``) and ``loss.backward()``; returns batch_sums. The optimizer
+    step is the caller's."""
+
+    def make_step(fwd: Callable) -> Callable:
+        def step(x, y):
+            optimizer.zero_grad(set_to_none=True)
+            loss, batch_sums = fwd(x, y)
+            loss.backward()
+            return batch_sums
+
+        return step
+
+    return compiled_step(make_step, forward, mode, warn=warn, passthrough=passthrough)
+
+
 def match_parameter_layout(optimizer: torch.optim.Optimizer) -> None:
     """Give every momentum buffer its parameter's strides (after ``load_state_dict``: a state saved
     from an NCHW run may resume channels-last; the fused CUDA SGD needs equal strides)."""

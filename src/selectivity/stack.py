@@ -22,7 +22,7 @@ import torch
 from torch import Tensor
 from torch.func import functional_call, stack_module_state, vmap
 
-from .accel import compiled_step, sgd
+from .accel import sgd, training_step
 from .errors import Preempted
 from .loss import minibatch_loss
 from .runconfig import RunConfig
@@ -78,16 +78,7 @@ class SeedStack:
             losses, sums = vmap(one_seed)(self.params, self.buffers, x, y)
             return losses.sum(), sums
 
-        self.step = compiled_step(self._make_step, forward, speed.compile, warn=warn, passthrough=(Preempted,))
-
-    def _make_step(self, forward: Callable) -> Callable:
-        def step(x: Tensor, y: Tensor) -> Tensor:
-            self.optimizer.zero_grad(set_to_none=True)
-            loss, batch_sums = forward(x, y)
-            loss.backward()
-            return batch_sums
-
-        return step
+        self.step = training_step(self.optimizer, forward, speed.compile, warn, passthrough=(Preempted,))
 
     def batches(self, per_run: list[Iterator[tuple[Tensor, Tensor]]]) -> Iterator[tuple[Tensor, Tensor]]:
         """The runs' minibatches (each run's own order and augmentation: ``train.epoch_batches``),

@@ -37,7 +37,7 @@ from typing import Callable, Iterator
 import torch
 from torch import Tensor, nn
 
-from .accel import autocast, compiled_step, configure, match_parameter_layout, resolve_device, sgd, use_channels_last
+from .accel import autocast, configure, match_parameter_layout, resolve_device, sgd, training_step, use_channels_last
 from .checkpoint import load_resume_state, save_model, save_resume_state
 from .errors import NonFiniteLossError, Preempted
 from .data import AUGMENT_DEFAULTS, PreparedData
@@ -249,16 +249,7 @@ class SingleModel:
                 logits = self.model(x)
             return minibatch_loss(logits, self.recorder.activations, y, cfg, num_classes)
 
-        self.step = compiled_step(self._make_step, forward, speed.compile, warn=warn, passthrough=(Preempted,))
-
-    def _make_step(self, forward: Callable) -> Callable:
-        def step(x: Tensor, y: Tensor) -> Tensor:
-            self.optimizer.zero_grad(set_to_none=True)
-            loss, batch_sums = forward(x, y)
-            loss.backward()
-            return batch_sums
-
-        return step
+        self.step = training_step(self.optimizer, forward, speed.compile, warn, passthrough=(Preempted,))
 
     def batches(self, per_run: list[Iterator[tuple[Tensor, Tensor]]]):
         return per_run[0]
