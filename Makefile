@@ -18,12 +18,14 @@ $(BIN)/snakemake: pyproject.toml constraints.txt
 
 setup: $(BIN)/snakemake
 
-# Debian packages: Fashion-MNIST's IDX files (its loader test) and a SLURM cluster with accounting
-# (slurm-wlm, slurmdbd, munge, mariadb-server: the SLURM test starts one on localhost). Needs root
-# and apt-get; elsewhere it is skipped and those tests report themselves as skipped.
-DEBIAN_PACKAGES := dataset-fashion-mnist slurm-wlm slurmdbd munge mariadb-server
+# Debian packages: Fashion-MNIST's IDX files (its loader test), a SLURM cluster with accounting
+# (slurm-wlm, slurmdbd, munge, mariadb-server: the SLURM test starts one on localhost) and
+# ImageMagick (its MagickWand library: the motion-blur and snow corruptions' test reference). Needs
+# root and apt-get; elsewhere it is skipped and those tests report themselves as skipped.
+DEBIAN_PACKAGES := dataset-fashion-mnist slurm-wlm slurmdbd munge mariadb-server imagemagick
 system-deps:
-	@if [ -d /usr/share/datasets/fashion-mnist ] && command -v slurmdbd >/dev/null && command -v mariadbd >/dev/null; then :; \
+	@if [ -d /usr/share/datasets/fashion-mnist ] && command -v slurmdbd >/dev/null && command -v mariadbd >/dev/null \
+		&& ls /usr/lib/*/libMagickWand-6.Q16.so* >/dev/null 2>&1; then :; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null; \
 	else echo "note: not root or no apt-get: $(DEBIAN_PACKAGES) not installed (their tests will be skipped)"; fi

@@ -55,7 +55,7 @@ def test_clear_errors():
         with pytest.raises(ValueError, match="severity must be an integer 1..5"):
             corrupt(x, "contrast", bad)
     with pytest.raises(ValueError, match="unknown corruption 'fog'.*gaussian_noise"):
-        corrupt(x, "fog", 1)
+        corrupt(x, "haze", 1)
     with pytest.raises(ValueError, match="no published parameters for 28x28 images.*table=32"):
         corrupt(grey(100, size=28), "contrast", 1)
     assert corrupt(grey(100, size=28), "pixelate", 5, table=32).shape == (8, 28, 28, 3)

@@ -128,7 +128,8 @@ def test_robustness_defaults_and_settings():
             assert spec["default"] == SETTINGS_DEFAULTS[key], key
     from selectivity.robustness import CORRUPTIONS
 
-    assert schema["corruptions"]["default"] == list(CORRUPTIONS)
+    assert schema["corruptions"]["default"] == "benchmark"
+    assert schema["corruptions"]["oneOf"][1]["items"]["enum"] == list(CORRUPTIONS)
     bare = validate_config({"experiments": {}}, SCHEMA)
     assert bare["robustness"]["experiments"] == []
 
@@ -136,7 +137,8 @@ def test_robustness_defaults_and_settings():
 @pytest.mark.parametrize("edit, key", [
     (lambda r: r.update(experiments=["nope"]), "robustness.experiments"),
     (lambda r: r.update(severities=[0]), "robustness.severities.0"),
-    (lambda r: r.update(corruptions=["fog"]), "robustness.corruptions.0"),
+    (lambda r: r.update(corruptions=["haze"]), "robustness.corruptions"),
+    (lambda r: r.update(corruptions="fifteen"), "robustness.corruptions"),
     (lambda r: r.update(attacks=["cw"]), "robustness.attacks.0"),
     (lambda r: r.update(changes=[{"corruption": "contrast", "level": 9}]), "robustness.changes.0"),
     (lambda r: r.update(gpu=1), "robustness"),

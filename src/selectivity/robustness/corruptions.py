@@ -1,11 +1,14 @@
-"""The CIFAR-10-C / Tiny ImageNet-C corruptions (Hendrycks & Dietterich, ICLR 2019), batched in
+"""The 19 CIFAR-10-C / Tiny ImageNet-C corruptions (Hendrycks & Dietterich, ICLR 2019), batched in
 torch on the images' device, with the published per-severity parameters (``params.py``).
 
-Each corruption follows the published formula on pixels scaled to [0, 1] (float64, as the published
-numpy code), clipped to [0, 1] and turned back into uint8 by truncation, as ``np.uint8`` does in the
-published scripts.
-Random draws (noise) come from a CPU generator seeded with ``seed`` and are moved to the device, so
-a seed gives the same corrupted images on CPU and GPU. JPEG goes through Pillow, image by image.
+Each corruption follows the published formula on pixels scaled to [0, 1] (float64, or float32
+where the published code works in float32), clipped and turned back into uint8 by truncation, as
+``np.uint8`` does in the published scripts. The noises, the per-pixel colour changes, pixelate and
+JPEG are here; glass, motion and zoom blur in ``blurs.py``, snow, frost, fog and spatter in
+``weather.py``, the elastic transform in ``elastic.py``.
+Random draws come from a CPU generator seeded with ``seed`` (``draws``) and are moved to the
+device, so a seed gives the same corrupted images on CPU and GPU. JPEG goes through Pillow, image
+by image.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from torch import Tensor
 
 from .hsv import hsv_to_rgb, rgb_to_hsv
 from .kernels import box_resize, disk_kernel, gaussian_kernel1d
-from .params import CORRUPTIONS, TABLES, parameter
+from .params import CORRUPTIONS, FROST_SCALE, TABLES, parameter
 
 
 def to_uint8(x: Tensor) -> Tensor:
@@ -71,12 +74,40 @@ def _conv_nhwc(x: Tensor, kernel: Tensor, pad: tuple[int, int], mode: str) -> Te
     return y.view(n, c, h, w).permute(0, 2, 3, 1)
 
 
+def gaussian_filter(x: Tensor, sigma: float, mode: str = "nearest", truncate: float = 4.0,
+                    dtype: torch.dtype | None = None) -> Tensor:
+    """skimage ``gaussian(x, sigma)`` / scipy ``gaussian_filter`` of each channel of [N, H, W, C]:
+    rows, then columns, in float64; ``mode`` "nearest" (skimage's default) or "reflect"
+    (half-sample symmetric); ``dtype`` float32 rounds after each pass, as scipy does for a float32
+    image. sigma 0: unchanged."""
+    out_dtype = dtype or torch.float64
+    x = x.double()
+    if sigma <= 0:
+        return x.to(out_dtype)
+    k = gaussian_kernel1d(sigma, truncate).to(x.device)
+    for dim in (1, 2):
+        x = _correlate1d(x, k, dim, mode).to(out_dtype).double()
+    return x.to(out_dtype)
+
+
+def _correlate1d(x: Tensor, k: Tensor, dim: int, mode: str) -> Tensor:
+    """Correlate [N, H, W, C] with the odd 1-D kernel k along ``dim`` (1: rows, 2: columns), borders
+    "nearest" or "reflect" (half-sample symmetric), as scipy.ndimage.correlate1d."""
+    size, r = x.shape[dim], k.numel() // 2
+    idx = torch.arange(-r, size + r, device=x.device)
+    if mode == "nearest":
+        idx = idx.clamp(0, size - 1)
+    else:
+        idx = torch.remainder(idx, 2 * size)
+        idx = torch.where(idx >= size, 2 * size - 1 - idx, idx)
+    p = x.index_select(dim, idx)
+    win = p.unfold(dim, k.numel(), 1)  # [..., size, ..., taps]
+    return (win * k).sum(-1)
+
+
 def gaussian_blur(x: Tensor, sigma: float) -> Tensor:
     """skimage ``gaussian(sigma, multichannel=True)``: each channel, nearest-edge borders, truncate 4."""
-    k = gaussian_kernel1d(sigma)
-    r = k.numel() // 2
-    x = _conv_nhwc(x, k[:, None], (r, 0), "replicate")
-    return _conv_nhwc(x, k[None, :], (0, r), "replicate").clamp(0, 1)
+    return gaussian_filter(x, sigma).clamp(0, 1)
 
 
 def defocus_blur(x: Tensor, radius: float, alias_blur: float) -> Tensor:
@@ -143,6 +174,81 @@ _RANDOM = {"gaussian_noise": gaussian_noise, "shot_noise": shot_noise, "impulse_
 _FLOAT = {"gaussian_blur": gaussian_blur, "defocus_blur": defocus_blur, "brightness": brightness,
           "contrast": contrast, "saturate": saturate}
 _UINT8 = {"pixelate": pixelate, "jpeg_compression": jpeg_compression}
+AS_RGB = ("frost", "spatter")  # formulas with colours: a grey image is corrupted as R = G = B, then greyed
+
+
+def draws(name: str, shape, severity: int, seed: int = 0, table: int = 32) -> dict:
+    """The random draws of corruption ``name`` for images of ``shape`` [N, H, W, C] (CPU tensors,
+    from a generator seeded with ``seed``): what ``corrupt`` uses; {} for corruptions without
+    randomness beyond the noises'."""
+    from .blurs import glass_shifts
+    from .elastic import elastic_draws
+    from .weather import frost_draws, plasma_draws, plasma_size
+
+    n, h, w = shape[0], shape[1], shape[2]
+    c = parameter(name, severity, table)
+    g = torch.Generator().manual_seed(int(seed))
+    if name == "glass_blur":
+        return {"shifts": glass_shifts(n, h, w, c[1], c[2], g)}
+    if name == "motion_blur":
+        return {"angles": -45 + 90 * torch.rand(n, generator=g, dtype=torch.float64)}
+    if name == "snow":
+        flakes = torch.randn((n, h, w), generator=g, dtype=torch.float64)
+        return {"flakes": flakes, "angles": -135 + 90 * torch.rand(n, generator=g, dtype=torch.float64)}
+    if name == "frost":
+        return frost_draws(n, h, w, FROST_SCALE[table], g)
+    if name == "fog":
+        return {"draws": plasma_draws(n, plasma_size(h, w, table), g)}
+    if name == "spatter":
+        return {"liquid": torch.randn((n, h, w), generator=g, dtype=torch.float64)}
+    if name == "elastic_transform":
+        return elastic_draws(n, h, w, c[2] * _side(h, w), g)
+    return {}
+
+
+def _side(h: int, w: int) -> int:
+    """The published IMSIZE of the elastic transform: the image side (its parameters are fractions of it)."""
+    return min(h, w)
+
+
+def _apply(x: Tensor, name: str, c, d: dict, table: int) -> Tensor:
+    """Corruption ``name`` with parameters c and draws d of uint8 images x: float in [0, 1]
+    (uint8 for the uint8 formulas)."""
+    from .blurs import glass_blur, motion_blur, zoom_blur
+    from .elastic import elastic_transform
+    from .weather import fog, frost, snow, spatter
+
+    args = c if isinstance(c, tuple) else (c,)
+    x01 = x.double() / 255
+    if name == "glass_blur":
+        return glass_blur(x01, c[0], c[1], c[2], d["shifts"])
+    if name == "motion_blur":
+        return motion_blur(x, c[0], c[1], d["angles"])
+    if name == "zoom_blur":
+        return zoom_blur(x01, c)
+    if name == "snow":
+        return snow(x01, *c, d["flakes"], d["angles"])
+    if name == "frost":
+        return frost(x, *c, FROST_SCALE[table], d["which"], d["top"], d["left"]) / 255
+    if name == "fog":
+        return fog(x01, *c, d["draws"])
+    if name == "spatter":
+        return spatter(x01, *c, d["liquid"])
+    if name == "elastic_transform":
+        side = _side(*x.shape[1:3])
+        return elastic_transform(x01, side * c[0], side * c[1], side * c[2], d["moves"], d["field_x"], d["field_y"])
+    if name in _UINT8:
+        return _UINT8[name](x, *args)
+    if name in _FLOAT:
+        return _FLOAT[name](x01, *args)
+    raise ValueError(f"unknown corruption {name!r}")
+
+
+def _to_grey(x: Tensor) -> Tensor:
+    """[..., 3] -> [..., 1]: 0.299 R + 0.587 G + 0.114 B."""
+    from .weather import _grey
+
+    return _grey(x.double())
 
 
 def corrupt(images, name: str, severity: int, seed: int = 0, table: int | None = None):
@@ -167,12 +273,13 @@ def corrupt(images, name: str, severity: int, seed: int = 0, table: int | None =
     if name not in CORRUPTIONS:
         raise ValueError(f"unknown corruption {name!r}; known: {', '.join(CORRUPTIONS)}")
     c = parameter(name, severity, table)
-    args = c if isinstance(c, tuple) else (c,)
-    if name in _UINT8:
-        out = _UINT8[name](x, *args)
-    elif name in _RANDOM:
+    if name in _RANDOM:
         g = torch.Generator().manual_seed(int(seed))
-        out = to_uint8(_RANDOM[name](x.double() / 255, *args, g))
+        out = to_uint8(_RANDOM[name](x.double() / 255, *(c if isinstance(c, tuple) else (c,)), g))
     else:
-        out = to_uint8(_FLOAT[name](x.double() / 255, *args))
+        grey = x.shape[-1] == 1 and name in AS_RGB
+        rgb = x.expand(*x.shape[:3], 3) if grey else x
+        out = _apply(rgb, name, c, draws(name, x.shape, severity, seed, table), table)
+        if out.dtype != torch.uint8:
+            out = to_uint8(_to_grey(out) if grey else out)
     return out.cpu().numpy() if is_numpy else out

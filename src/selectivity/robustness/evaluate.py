@@ -26,8 +26,7 @@ KINDS = ("corruption", "attack", "dimensionality")
 
 # The workflow's robustness settings (config `robustness`, less `experiments` and `device`).
 SETTINGS_DEFAULTS = {
-    "corruptions": ["gaussian_noise", "shot_noise", "impulse_noise", "speckle_noise", "gaussian_blur",
-                    "defocus_blur", "brightness", "contrast", "saturate", "pixelate", "jpeg_compression"],
+    "corruptions": "benchmark",  # a set of params.SETS or a list of names
     "severities": [1, 2, 3, 4, 5], "table": None, "official_dir": None, "corruption_images": None,
     "attacks": ["fgsm", "pgd"], "eps": [1, 2, 4, 8], "pgd_steps": 10, "pgd_step_size": None,
     "pgd_random_start": True, "attack_images": 1000, "variance_fraction": 0.9,
@@ -107,6 +106,7 @@ def robustness_table(model_path: str | Path, data_path: str | Path, settings: di
     from ..data import load_prepared
     from .attacks import normalizer
     from .dimensionality import layer_dimensionality
+    from .params import corruption_set
 
     s = {**SETTINGS_DEFAULTS, **settings}
     device = resolve_device(device)
@@ -125,9 +125,10 @@ def robustness_table(model_path: str | Path, data_path: str | Path, settings: di
     idx = _subset(n, s["corruption_images"], s["seed"])
     clean = _nchw_pixels(_nhwc(data.test.images[idx]))
     labels = data.test.labels[idx]
-    if s["corruptions"]:
+    corruptions = corruption_set(s["corruptions"])
+    if corruptions:
         add("corruption", "none", 0, "accuracy", _accuracy(model, clean, labels, normalize, s["batch_size"], device))
-    for name in s["corruptions"]:
+    for name in corruptions:
         for severity in s["severities"]:
             images, y = _corrupted(data, name, severity, idx, s, device)
             add("corruption", name, severity, "accuracy",
