@@ -17,6 +17,7 @@ from selectivity.plots.panels import STAT_COLUMNS
 from selectivity.plots.render import FigureData, load_figure_data, render
 from selectivity.plots.specs import FIGURES, KINDS
 from selectivity.plots.style import alpha_colors
+from selectivity.robustness.params import CORRUPTIONS
 from selectivity.stats import bootstrap_ci, paired_t
 from selectivity.tables import RUNS_TABLE_COLUMNS
 
@@ -93,7 +94,7 @@ def fake_robustness(name, alphas=ALPHAS, n_seeds=N_SEEDS, n_layers=N_LAYERS):
             run = {"experiment": name, "alpha": a, "seed": s, "layer": ""}
             clean = 0.9 + rng.normal(0, 0.002)  # the same clean accuracy: only robustness differs
             rows.append({**run, "kind": "corruption", "name": "none", "level": 0, "measure": "accuracy", "value": clean})
-            for c in ("gaussian_noise", "impulse_noise", "gaussian_blur", "contrast", "pixelate"):
+            for c in CORRUPTIONS:  # all 19: every corruption set is there
                 for sev in (1, 3, 5):
                     drop = 0.05 * sev * (1 + 0.02 * a) + rng.normal(0, 0.005)
                     rows.append({**run, "kind": "corruption", "name": c, "level": sev, "measure": "accuracy",
@@ -143,6 +144,7 @@ def test_every_figure_renders_from_its_spec(fig, tmp_path):
     table = pd.read_csv(tmp_path / f"{fig}.csv")
     extra = {"pwcca": ["pwcca_reading", "pwcca_rows"]}.get(FIGURES[fig].kind, [])
     extra = ["name", "level"] if FIGURES[fig].kind.startswith("robust_") else extra
+    extra = extra + ["subset"] if FIGURES[fig].kind in ("robust_si", "robust_dimensionality") else extra
     assert list(table.columns) == STAT_COLUMNS + extra and len(table) == len(stats) > 0
     assert (table["ci_low"] <= table["mean"] + 1e-12).all() and (table["mean"] <= table["ci_high"] + 1e-12).all()
 
@@ -353,22 +355,56 @@ def test_robustness_figures_show_the_fake_effects(tmp_path):
         assert params["title"].endswith("(ResNet20)")
         out[fig] = render(params, figure_inputs(tmp_path, params), tmp_path / f"{fig}.pdf", tmp_path / f"{fig}.csv")
     corr = out["robust_corruptions"]
-    assert set(corr["name"]) == {"all corruptions", "noise", "blur", "digital"}  # families present
-    sev5 = corr[(corr["name"] == "all corruptions") & (corr["level"] == 5)].set_index("alpha")
-    assert sev5.loc[-10.0, "mean"] > sev5.loc[0.0, "mean"] and sev5.loc[-10.0, "stars"] != ""
-    assert sev5.loc[0.0, "test"] == "control" and sev5["p_corrected"].notna().sum() == len(ALPHAS) - 1
+    assert set(corr["name"]) == {"benchmark", "noise", "blur", "weather", "digital"}  # the set, its families
+    assert set(corr["quantity"]) == {"corrupted_accuracy", "relative_drop", "mce", "relative_mce"}
+    sev5 = corr[(corr["name"] == "benchmark") & (corr["level"] == 5)]
+    acc5 = sev5[sev5["quantity"] == "corrupted_accuracy"].set_index("alpha")
+    assert acc5.loc[-10.0, "mean"] > acc5.loc[0.0, "mean"] and acc5.loc[-10.0, "stars"] != ""
+    assert acc5.loc[0.0, "test"] == "control" and acc5["p_corrected"].notna().sum() == len(ALPHAS) - 1
+    drop5 = sev5[sev5["quantity"] == "relative_drop"].set_index("alpha")
+    assert drop5.loc[-10.0, "mean"] < drop5.loc[0.0, "mean"] < drop5.loc[10.0, "mean"]
+    mce = corr[corr["quantity"] == "mce"].set_index("alpha")
+    assert mce.loc[0.0, "mean"] == pytest.approx(1, abs=0.01) and mce.loc[-10.0, "mean"] < 0.95 < 1.05 < mce.loc[10.0, "mean"]
     att = out["robust_attacks"]
-    pgd8 = att[(att["name"] == "pgd") & (att["level"] == 8)].set_index("alpha")
-    assert pgd8.loc[-10.0, "mean"] < pgd8.loc[0.0, "mean"]
+    pgd8 = att[(att["name"] == "pgd") & (att["level"] == 8)]
+    assert set(pgd8["quantity"]) == {"adversarial_accuracy", "relative_drop"}
+    acc8 = pgd8[pgd8["quantity"] == "adversarial_accuracy"].set_index("alpha")
+    drop8 = pgd8[pgd8["quantity"] == "relative_drop"].set_index("alpha")
+    assert acc8.loc[-10.0, "mean"] < acc8.loc[0.0, "mean"] and drop8.loc[-10.0, "mean"] > drop8.loc[0.0, "mean"]
     si = out["robust_si"]
-    slope = si[(si["quantity"] == "slope")].set_index("panel")["mean"]
-    r = si[(si["quantity"] == "r")].set_index("panel")
-    assert slope["a"] < 0 and slope["b"] > 0 and (r["p"] < 0.05).all()
+    fits = si[si["subset"] != ""].set_index(["panel", "subset", "quantity"])
+    for subset in ("penalize", "promote", "all"):
+        assert fits.loc[("a", subset, "slope"), "mean"] > 0  # corruption drop grows with selectivity
+        assert fits.loc[("c", subset, "slope"), "mean"] < 0  # corruption accuracy falls
+        assert fits.loc[("b", subset, "slope"), "mean"] < 0  # PGD drop falls (less selective: less robust)
+        assert fits.loc[("a", subset, "r"), "p"] < 0.05 and fits.loc[("b", subset, "partial_r"), "p"] < 0.05
+    assert fits.loc[("a", "penalize", "r"), "n"] == 4 * N_SEEDS and fits.loc[("a", "all", "r"), "n"] == 7 * N_SEEDS
     assert set(si.loc[si["panel"] == "b", "level"].dropna()) == {2.0}  # the middle of the eps grid
     dims = out["robust_dimensionality"]
     assert set(dims["name"]) == {"clean", "gaussian_noise", "pgd"}
-    assert set(dims["quantity"]) == {"participation_ratio", "layer_mean_participation_ratio"}
+    assert set(dims["quantity"]) == {"participation_ratio", "layer_mean_participation_ratio", "layer_slope", "layer_r"}
     assert dims.loc[dims["quantity"] == "participation_ratio", "layer_index"].nunique() == N_LAYERS
+    layer_r = dims[(dims["quantity"] == "layer_r") & (dims["subset"] == "all")]
+    assert len(layer_r) == N_LAYERS and (layer_r["mean"] < -0.5).all()  # fake: dimensionality falls with SI
+
+
+def test_the_covariate_fit_removes_what_clean_accuracy_explains():
+    """A measure that follows clean accuracy only: the plain fit on SI finds it, the fit at equal
+    clean accuracy does not; a measure that follows SI at fixed clean accuracy keeps its partial r."""
+    from selectivity.plots.robust_si import covariate_fit, regression
+
+    rng = np.random.default_rng(0)
+    si = np.linspace(0.1, 0.6, 40)
+    clean = 0.9 - 0.5 * si + rng.normal(0, 0.02, 40)
+    values = pd.DataFrame({"experiment": "e", "si": si, "clean": clean,
+                           "value": 2 * clean + rng.normal(0, 0.005, 40)})
+    plain = regression(values, "si", "value", "a", 0.95).set_index("quantity")
+    partial = covariate_fit(values, "si", "value", "clean", "a", 0.95, "value").set_index("quantity")
+    assert plain.loc["r", "p"] < 1e-6 and partial.loc["partial_r", "p"] > 0.01
+    assert abs(partial.loc["partial_slope", "mean"]) < 0.1 * abs(plain.loc["slope", "mean"])
+    values["value"] = 0.3 * si + 2 * clean + rng.normal(0, 0.005, 40)
+    partial = covariate_fit(values, "si", "value", "clean", "a", 0.95, "value").set_index("quantity")
+    assert partial.loc["partial_slope", "mean"] == pytest.approx(0.3, abs=0.05) and partial.loc["partial_r", "p"] < 1e-6
 
 
 def test_robustness_statistics_name_their_experiment(tmp_path):

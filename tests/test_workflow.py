@@ -219,8 +219,8 @@ def test_what_reruns_after_a_code_change(tiny_repo, path, edit, expected):
         jobs = dry_jobs(tiny_repo)
     finally:
         target.write_text(original)
-    # figures that read no runs or layers table: fig3 (PWCCA) and three robustness figures
-    no_runs = {"figure_fig3"} | {f"figure_{f}" for f in ROBUST if not f.endswith("robust_si")}
+    # figures that read no runs or layers table: fig3 (PWCCA) and two robustness figures
+    no_runs = {"figure_fig3"} | {f"figure_{f}" for f in ROBUST if f.endswith(("robust_corruptions", "robust_attacks"))}
     if expected == "analysis":  # unit metrics, tables, figures; no training, dump, PWCCA or robustness
         assert jobs["unit_metrics"] == 32 and jobs["collect_runs"] == 12 and FIGURE_JOBS - no_runs <= set(jobs)
         assert not {"train", "dump_activations", "pwcca", "prepare_data", "robustness", *no_runs} & set(jobs)

@@ -117,6 +117,17 @@ def _collect_robustness(args) -> None:
     print(f"{args.out}: {len(df)} rows of {len(df[['alpha', 'seed']].drop_duplicates())} runs")
 
 
+def _robustness_measures(args) -> None:
+    from .robustness.evaluate import read_robustness, write_robustness
+    from .robustness.measures import measures_table
+    from .robustness.params import SETS
+
+    df = measures_table(read_robustness(args.table), SETS)
+    write_robustness(df, args.out)
+    print(f"{args.out}: {len(df)} rows of {len(df[['alpha', 'seed']].drop_duplicates())} networks "
+          f"({', '.join(f'{k} {n}' for k, n in df['kind'].value_counts().items())})")
+
+
 def _plot(args) -> None:
     from .plots.render import render
 
@@ -245,6 +256,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="robustness_all.csv")
     s.add_argument("tables", nargs="+", help="robustness.csv of every run")
     s.set_defaults(func=_collect_robustness)
+
+    s = sub.add_parser("robustness-measures", help="per network: accuracy, error, drop and relative drop per "
+                                                   "corruption and severity and per attack and eps, CE and mCE "
+                                                   "(the alpha = 0 networks as the baseline) per corruption set")
+    s.add_argument("table", help="an experiment's robustness_all.csv")
+    s.add_argument("--out", required=True, help="measures CSV (experiment, alpha, seed, kind, name, level, measure, value)")
+    s.set_defaults(func=_robustness_measures)
 
     s = sub.add_parser("plot", help="draw a paper figure and write the statistics it shows")
     s.add_argument("figure", help="fig1 ... fig5, figA1 ... figA12 (`selectivity figures` lists them)")

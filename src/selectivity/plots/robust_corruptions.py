@@ -1,35 +1,78 @@
-"""Accuracy under corruptions (robust_corruptions): test accuracy against the corruption severity
-(0: clean images) for each alpha, (a) averaged over every corruption in the table, then one panel
-per corruption family present (noise, blur, weather, digital; Hendrycks & Dietterich's). Each
-network contributes its mean over the corruptions of the panel; bands: bootstrapped CIs over
-networks; at every severity, t-test of each alpha against alpha = 0, Bonferroni-corrected."""
+"""Robustness to corruptions (robust_corruptions), over the corruption set of option
+``corruptions`` (benchmark: the 15 of every published CIFAR-10-C mean, extra, all), which the table
+must hold in full: (a) accuracy and (b) relative drop (clean - corrupted) / clean against the
+severity, each network's mean over the set; (c) mCE and (d) relative mCE (Hendrycks & Dietterich,
+the alpha = 0 networks as the baseline) per alpha; then the relative drop per corruption family.
+Bands and error bars: bootstrapped CIs over networks; t-tests of each alpha against alpha = 0,
+Bonferroni-corrected (per severity in the line panels)."""
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import pandas as pd
 
-from ..robustness.params import FAMILIES
-from .panels import level_lines, network_values, versus_control_per_level
-from .style import alpha_colors, new_figure
+from ..robustness.measures import corruption_errors, level_measures, network_summary
+from ..robustness.params import FAMILIES, SETS
+from .panels import ROBUST_COLUMNS, alpha_points, level_lines, versus_control, versus_control_per_level
+from .style import alpha_colors
+
+
+def set_members(rob: pd.DataFrame, set_name: str, figure: str) -> tuple[str, ...]:
+    """The corruptions of ``set_name``, all of which the robustness table must hold."""
+    members = SETS[set_name]
+    present = set(rob.loc[rob["kind"] == "corruption", "name"]) - {"none"}
+    missing = [n for n in members if n not in present]
+    if missing:
+        raise ValueError(f"{figure} averages over the {len(members)} corruptions of the {set_name!r} set; the "
+                         f"robustness table lacks {missing}: add them to robustness.corruptions (or choose "
+                         f"another set with the figure's option `corruptions`)")
+    return members
+
+
+def per_level(levels: pd.DataFrame, members, column: str) -> pd.DataFrame:
+    """Each network's mean of ``column`` over ``members`` per severity: alpha, seed, level, value."""
+    sub = levels[levels["name"].isin(members)]
+    return sub.groupby(["alpha", "seed", "level"], as_index=False)[column].mean().rename(columns={column: "value"})
 
 
 def robust_corruptions_figure(data):
     rob, opts = data.robustness[0], data.opts
-    names = [n for n in pd.unique(rob.loc[rob["kind"] == "corruption", "name"]) if n != "none"]
-    if not names:
-        raise ValueError(f"{data.params['name']}: the robustness table holds no corruptions")
-    groups = {"all corruptions": names}
-    groups.update({family: [n for n in members if n in names] for family, members in FAMILIES.items()})
-    groups = {g: members for g, members in groups.items() if members}
-    clean = network_values(rob, "corruption", ["none"])
+    set_name = data.options.get("corruptions", "benchmark")
+    members = set_members(rob, set_name, data.params["name"])
+    exp = ",".join(map(str, rob["experiment"].unique()))
+    levels = level_measures(rob, "corruption")
+    errors = corruption_errors(levels)
+    summary = network_summary(levels, errors, members).assign(experiment=exp)
+    clean = levels.groupby(["alpha", "seed"], as_index=False)["clean"].first().rename(columns={"clean": "value"})
+    families = {f: [n for n in m if n in members] for f, m in FAMILIES.items()}
+    families = {f: m for f, m in families.items() if m}
     colors = alpha_colors(rob["alpha"].unique())
-    fig, axes = new_figure(len(groups), width=4.2)
+    n_panels = 4 + len(families)
+    fig, grid = plt.subplots(2, (n_panels + 1) // 2, figsize=(4.2 * ((n_panels + 1) // 2), 8.4), squeeze=False)
+    axes = list(grid.flat)
+    for ax in axes[n_panels:]:
+        ax.set_visible(False)
+    label = f"{set_name}: {len(members)} corruptions"
     stats = []
-    for ax, (letter, (group, members)) in zip(axes, zip("abcdefgh", groups.items())):
-        values = pd.concat([clean, network_values(rob, "corruption", members)], ignore_index=True)
-        s = versus_control_per_level(values, letter, data.stars, opts, group, "corrupted_accuracy",
+
+    def lines(ax, letter, values, quantity, name, ylabel):
+        s = versus_control_per_level(values.assign(experiment=exp), letter, data.stars, opts, name, quantity,
                                      test=data.params["test"])
-        level_lines(ax, s, colors, "severity (0: clean)", f"test accuracy ({group})")
+        level_lines(ax, s, colors, "severity" + (" (0: clean)" if (values["level"] == 0).any() else ""), ylabel)
         ax.set_xticks(sorted(values["level"].unique()))
         stats.append(s)
-    return fig, axes, pd.concat(stats, ignore_index=True)
+
+    acc = pd.concat([clean.assign(level=0), per_level(levels, members, "accuracy")], ignore_index=True)
+    lines(axes[0], "a", acc, "corrupted_accuracy", set_name, f"test accuracy ({label})")
+    lines(axes[1], "b", per_level(levels, members, "relative_drop"), "relative_drop", set_name,
+          f"relative drop (clean − corrupted) / clean ({label})")
+    for ax, letter, column, ylabel in ((axes[2], "c", "mce", "mCE (α = 0 networks: 1)"),
+                                       (axes[3], "d", "relative_mce", "relative mCE (α = 0 networks: 1)")):
+        s = versus_control(summary, column, letter, data.stars, opts, test=data.params["test"], quantity=column)
+        alpha_points(ax, s, colors, f"{ylabel}, {label}", show_stars=True)
+        ax.axhline(1, color="0.6", lw=0.8, ls=":")
+        stats.append(s.assign(name=set_name, level=float("nan")))
+    for ax, letter, (family, names) in zip(axes[4:], "efghij", families.items()):
+        lines(ax, letter, per_level(levels, names, "relative_drop"), "relative_drop", family,
+              f"relative drop ({family}: {len(names)})")
+    return fig, axes[:n_panels], pd.concat(stats, ignore_index=True)[ROBUST_COLUMNS]

@@ -14,6 +14,9 @@ from dataclasses import asdict, dataclass, field, replace
 
 ZOOM = {"type": "number", "minimum": 0, "default": 1.0,
         "description": "the |alpha| range of the zoomed panel (the paper's: up to 1)"}
+CORRUPTION_SET = {"enum": ["benchmark", "extra", "all"], "default": "benchmark",
+                  "description": "the corruption set the figure averages over (the robustness table must hold all "
+                                 "of it): benchmark (the 15 of every published CIFAR-10-C mean), extra (4), all (19)"}
 LABELS = {"type": "array", "items": {"type": "string"},
           "description": "legend labels, one per experiment (default: the experiments' names)"}
 
@@ -54,14 +57,17 @@ KINDS = {
                          "description": "which experiment panel b shows (the paper's: b = 0.5, the last)"}}),
     "models": Kind("comparisons", "models_figure", multi=True, options={"labels": LABELS}),
     "tradeoff": Kind("tradeoff", "tradeoff_figure", options={"zoom_max_abs_alpha": ZOOM}),
-    "robust_corruptions": Kind("robust_corruptions", "robust_corruptions_figure", tables=("robustness",)),
+    "robust_corruptions": Kind("robust_corruptions", "robust_corruptions_figure", tables=("robustness",),
+                               options={"corruptions": CORRUPTION_SET}),
     "robust_attacks": Kind("robust_attacks", "robust_attacks_figure", tables=("robustness",)),
     "robust_si": Kind("robust_si", "robust_si_figure", tables=("runs", "robustness"), options={
-        "attack": {"enum": ["pgd", "fgsm"], "default": "pgd", "description": "the attack of panel b"},
+        "attack": {"enum": ["pgd", "fgsm"], "default": "pgd", "description": "the attack of panels b and d"},
         "eps": {"type": ["number", "null"], "exclusiveMinimum": 0, "default": None,
-                "description": "the eps of panel b, in 1/255 units (one of robustness.eps); null: the middle "
-                               "of the grid"}}),
-    "robust_dimensionality": Kind("robust_dimensionality", "robust_dimensionality_figure", tables=("robustness",),
+                "description": "the eps of panels b and d, in 1/255 units (one of robustness.eps); null: the middle "
+                               "of the grid"},
+        "corruptions": CORRUPTION_SET}),
+    "robust_dimensionality": Kind("robust_dimensionality", "robust_dimensionality_figure",
+                                  tables=("layers", "robustness"),
                                   options={"measure": {"enum": ["participation_ratio", "components"],
                                                        "default": "participation_ratio",
                                                        "description": "participation ratio, or principal "
@@ -201,31 +207,41 @@ FIGURES: dict[str, Figure] = {
                      "bootstrapped {ci} confidence intervals.",
                      experiments=("resnet20", "vgg16"), labels=("ResNet20", "VGG16"), order=17),
     "robust_corruptions": Figure(
-        "robust_corruptions", "Accuracy under naturalistic corruptions ({model})",
-        "Test accuracy against the corruption severity (0: clean images) for each α (blue: α < 0, red: α > 0), "
-        "(a) averaged over every corruption, then per corruption family (noise, blur, weather, digital: "
-        "Hendrycks & Dietterich 2019). Each network contributes its mean over the panel's corruptions; bands: "
-        "bootstrapped {ci} confidence intervals over networks. {stars} Per severity; stars beside the largest.",
+        "robust_corruptions", "Robustness to naturalistic corruptions ({model})",
+        "Over the corruption set the panels name (option corruptions; default: the benchmark's 15 of Hendrycks & "
+        "Dietterich 2019), for each α (blue: α < 0, red: α > 0): (a) test accuracy against the severity (0: clean "
+        "images), each network's mean over the set; (b) the relative drop (clean − corrupted accuracy) / clean, "
+        "which does not follow clean accuracy; (c) the mean corruption error mCE and (d) the relative mCE, "
+        "normalized to the mean of the α = 0 networks (Hendrycks & Dietterich's CE with α = 0 as the baseline "
+        "model; 1: as robust as α = 0); then the relative drop per family (noise, blur, weather, digital). Bands "
+        "and error bars: bootstrapped {ci} confidence intervals over networks. {stars} Per severity; stars beside "
+        "the largest.",
         stars=((0.05, "*"), (1e-3, "**")), order=30),
     "robust_attacks": Figure(
-        "robust_attacks", "Accuracy under gradient-based adversarial attacks ({model})",
-        "Test accuracy against the L∞ budget ε (1/255 pixel units; 0: clean images) for each α, (a) FGSM, "
-        "(b) PGD. Bands: bootstrapped {ci} confidence intervals over networks. {stars} Per ε; stars beside the "
-        "largest.",
+        "robust_attacks", "Robustness to gradient-based adversarial attacks ({model})",
+        "Against the L∞ budget ε (1/255 pixel units) for each α: (a) FGSM and (b) PGD test accuracy (0: clean "
+        "images), (c) FGSM and (d) PGD relative accuracy drop (clean − attacked) / clean. Bands: bootstrapped "
+        "{ci} confidence intervals over networks. {stars} Per ε; stars beside the largest.",
         stars=((0.05, "*"), (1e-3, "**")), order=31),
     "robust_si": Figure(
         "robust_si", "Robustness against class selectivity ({model})",
-        "(a) Accuracy under corruptions (each network's mean over corruptions and severities) and (b) accuracy "
-        "under PGD at one ε, against {network_mean} of the class selectivity index: one point per network, "
-        "coloured by α, each α's mean with bootstrapped {ci} confidence intervals in both directions, and the "
-        "least-squares line over networks (slope, Pearson r and the p of its t-test in the panel). {stars}",
+        "One point per network against {network_mean} of the class selectivity index: (a) relative drop under "
+        "corruptions (mean over the set the axis names and its severities), (b) relative drop under PGD at one ε, "
+        "(c), (d) the same as absolute accuracies; each α's mean with bootstrapped {ci} confidence intervals in "
+        "both directions. Dashed lines: least-squares fits over the penalizing (α ≤ 0, blue) and the promoting "
+        "(α ≥ 0, red) networks separately, with slope, Pearson r and the p of its t-test; \"at equal clean "
+        "acc.\": the partial correlation of the measure with mean SI in the two-regressor OLS on mean SI and the "
+        "network's clean accuracy, and the p of the SI coefficient (the CSV also holds the fits over all "
+        "networks). {stars}",
         stars=((0.05, "*"), (1e-3, "**")), order=32),
     "robust_dimensionality": Figure(
         "robust_dimensionality", "Dimensionality of the representations ({model})",
         "(a) Participation ratio of each unit layer's representation of clean test images (PCA of the "
         "activations), per α; next panels: of the change each configured perturbation causes (perturbed − "
-        "clean activations); last: the mean over layers of (a) against α. Bands and error bars: bootstrapped "
-        "{ci} confidence intervals over networks. {stars}",
+        "clean activations); then the mean over layers of (a) against α; last, per layer, Pearson r over "
+        "networks between the layer's mean class selectivity index and its clean participation ratio, for α ≤ 0, "
+        "α ≥ 0 and all networks (circled: p < 0.05, uncorrected). Bands and error bars: bootstrapped {ci} "
+        "confidence intervals over networks. {stars}",
         stars=((0.05, "*"), (1e-3, "**")), order=33),
     **{f"tin_{m}{suffix}": fig for m in ("resnet18", "resnet50") for suffix, fig in _tiny_imagenet(m).items()},
 }

@@ -63,20 +63,45 @@ def _accuracy(model, pixels: torch.Tensor, labels: torch.Tensor, normalize, batc
 def _corrupted(data, name: str, severity: int, idx: torch.Tensor, s: dict, device) -> tuple[torch.Tensor, torch.Tensor]:
     """(uint8 [n, H, W, C] corrupted images, labels) of the test images ``idx``."""
     from .corruptions import corrupt
-    from .official import load_corrupted
 
     if s.get("official_dir"):
-        wnids = data.classes if data.name == "tiny_imagenet" else None
-        images, labels = load_corrupted(s["official_dir"], name, severity, wnids)
-        images, labels = torch.from_numpy(images), torch.from_numpy(labels)
-        if len(labels) == len(data.test.labels):
-            if not torch.equal(labels, data.test.labels):
-                raise ValueError(f"{s['official_dir']}: the labels of {name} do not follow the test set's order")
-            images, labels = images[idx], labels[idx]
-        return images, labels
+        return _official(data, name, severity, idx, s["official_dir"])
     seed = s["seed"] * 1000 + severity
     images = corrupt(_nhwc(data.test.images[idx]).to(device), name, severity, seed=seed, table=s.get("table"))
     return images.cpu(), data.test.labels[idx]
+
+
+def _official(data, name: str, severity: int, idx: torch.Tensor, directory) -> tuple[torch.Tensor, torch.Tensor]:
+    """The official corrupted copies of the test images ``idx``: CIFAR-10-C by position (its labels
+    must be the test labels, in order), Tiny-ImageNet-C by file name (val_<i>.JPEG, each in its
+    class folder)."""
+    from ..errors import DatasetError
+    from .official import load_cifar10_c, load_tiny_imagenet_c, match_test_files, tiny_imagenet_test_files
+
+    test_labels, sel = data.test.labels.numpy(), idx.numpy()
+    where = Path(directory) / name
+    if data.name == "tiny_imagenet":
+        images, labels, files = load_tiny_imagenet_c(directory, name, severity, data.classes, with_files=True)
+        names = data.meta.get("test_files") or tiny_imagenet_test_files(len(test_labels))
+        where = where / str(severity)
+        images, labels = match_test_files(images, labels, files, [names[i] for i in sel], test_labels[sel], where)
+    elif data.name == "cifar10":
+        images, labels = load_cifar10_c(directory, name, severity)
+        where = Path(directory) / f"{name}.npy"
+        if len(labels) != len(test_labels):
+            raise DatasetError(f"{where}: holds {len(labels)} images per severity, the test set {len(test_labels)}: "
+                               f"CIFAR-10-C matches the CIFAR-10 test set image by image")
+        if not np.array_equal(labels, test_labels):
+            raise DatasetError(f"{Path(directory) / 'labels.npy'}: the labels do not follow the CIFAR-10 test set's "
+                               f"order ({int((labels != test_labels).sum())} of {len(labels)} differ)")
+        images, labels = images[sel], labels[sel]
+    else:
+        raise ValueError(f"robustness.official_dir: the official files are CIFAR-10-C (cifar10) and Tiny-ImageNet-C "
+                         f"(tiny_imagenet); the {data.name} test set has none: set official_dir to null")
+    want = tuple(_nhwc(data.test.images[:1]).shape[1:])
+    if images.shape[1:] != want:
+        raise DatasetError(f"{where}: images of {images.shape[1:]}, the test images are {want}")
+    return torch.from_numpy(np.ascontiguousarray(images)), torch.from_numpy(labels)
 
 
 def _attacked(model, pixels, labels, attack: str, eps: float, s: dict, normalize, device) -> torch.Tensor:

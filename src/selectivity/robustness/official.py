@@ -2,8 +2,11 @@
 computed corruptions where a user has them.
 
 CIFAR-10-C: ``<corruption>.npy``, uint8 [5 n, 32, 32, 3] (n = 10000): severities 1..5 stacked,
-and ``labels.npy`` [5 n] (the test labels repeated per severity) or [n].
-Tiny-ImageNet-C: ``<corruption>/<severity>/<wnid>/*.JPEG`` (64x64 JPEGs, 50 per class).
+each in the order of the CIFAR-10 test set, and ``labels.npy`` [5 n] (the test labels repeated per
+severity) or [n]: matched to the test set by position.
+Tiny-ImageNet-C: ``<corruption>/<severity>/<wnid>/val_<i>.JPEG`` (64x64 JPEGs, 50 per class; the
+published script kept each Tiny ImageNet validation image's file name): matched to the test set by
+file name (``match_test_files``).
 A missing, truncated or ill-shaped file raises ``DatasetError`` naming it.
 """
 
@@ -53,11 +56,12 @@ def load_cifar10_c(directory: str | Path, name: str, severity: int) -> tuple[np.
     return np.array(images[sl]), np.array(labels[sl] if labels.shape[0] == 5 * n else labels, dtype=np.int64)
 
 
-def load_tiny_imagenet_c(directory: str | Path, name: str, severity: int,
-                         wnids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """One corruption and severity of Tiny-ImageNet-C: (uint8 [n, 64, 64, 3], int64 [n] labels),
-    label = position of the image's wnid in ``wnids`` (the training classes' order); classes in
-    that order, files sorted by name within a class. Every class folder must exist."""
+def load_tiny_imagenet_c(directory: str | Path, name: str, severity: int, wnids: Sequence[str],
+                         with_files: bool = False):
+    """One corruption and severity of Tiny-ImageNet-C: (uint8 [n, 64, 64, 3], int64 [n] labels[,
+    file names]), label = position of the image's wnid folder in ``wnids`` (the training classes'
+    order); the folders present in ``wnids`` order, files sorted by name within a folder. Every
+    folder must be one of ``wnids`` and hold images; classes without a folder are left out."""
     from PIL import Image
 
     _check(name, severity)
@@ -65,17 +69,21 @@ def load_tiny_imagenet_c(directory: str | Path, name: str, severity: int,
     if not root.is_dir():
         raise DatasetError(f"{root}: not found (official Tiny-ImageNet-C layout "
                            f"<corruption>/<severity>/<wnid>/*.JPEG expected)")
-    extra = sorted(p.name for p in root.iterdir() if p.is_dir() and p.name not in set(wnids))
+    folders = {p.name for p in root.iterdir() if p.is_dir()}
+    extra = sorted(folders - set(wnids))
     if extra:
         raise DatasetError(f"{root}: class folders {extra[:5]} are not among the {len(wnids)} given wnids")
-    images, labels = [], []
+    if not folders:
+        raise DatasetError(f"{root}: holds no class folders (<wnid>/*.JPEG expected)")
+    images, labels, files = [], [], []
     for label, wnid in enumerate(wnids):
+        if wnid not in folders:
+            continue
         folder = root / wnid
-        files = sorted(p for p in folder.glob("*") if p.suffix.lower() in (".jpeg", ".jpg", ".png")) \
-            if folder.is_dir() else []
-        if not files:
-            raise DatasetError(f"{folder}: missing or empty (class {wnid!r} has no images)")
-        for f in files:
+        paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".jpeg", ".jpg", ".png"))
+        if not paths:
+            raise DatasetError(f"{folder}: empty (class {wnid!r} has no images)")
+        for f in paths:
             try:
                 with Image.open(f) as im:
                     a = np.asarray(im.convert("RGB"))
@@ -86,7 +94,38 @@ def load_tiny_imagenet_c(directory: str | Path, name: str, severity: int,
                                    f"{images[0].shape[1]}x{images[0].shape[0]}")
             images.append(a)
             labels.append(label)
-    return np.stack(images), np.array(labels, dtype=np.int64)
+            files.append(f.name)
+    out = (np.stack(images), np.array(labels, dtype=np.int64))
+    return (*out, files) if with_files else out
+
+
+def tiny_imagenet_test_files(n: int) -> list[str]:
+    """The file names of the Tiny ImageNet test set (its labelled val/ images) in the prepared order:
+    the order of ``val/val_annotations.txt``, which lists val_0.JPEG ... val_9999.JPEG in turn."""
+    return [f"val_{i}.JPEG" for i in range(n)]
+
+
+def match_test_files(images: np.ndarray, labels: np.ndarray, files: Sequence[str], test_files: Sequence[str],
+                     test_labels: np.ndarray, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """The official images of the test images named ``test_files`` (in that order), by file name;
+    every one must be there once, with the label of the test image (else ``DatasetError``)."""
+    index = {}
+    for i, f in enumerate(files):
+        if f in index:
+            raise DatasetError(f"{where}: {f} is in two class folders")
+        index[f] = i
+    missing = [f for f in test_files if f not in index]
+    if missing:
+        raise DatasetError(f"{where}: lacks {len(missing)} of the {len(test_files)} test images, e.g. {missing[:3]} "
+                           f"(a class folder or file missing: download Tiny-ImageNet-C again)")
+    take = np.array([index[f] for f in test_files], dtype=np.int64)
+    wrong = np.flatnonzero(labels[take] != np.asarray(test_labels))
+    if len(wrong):
+        f = test_files[wrong[0]]
+        raise DatasetError(f"{where}: {len(wrong)} images are in another class folder than their test image's class, "
+                           f"e.g. {f} (class {int(labels[take][wrong[0]])}, test label {int(test_labels[wrong[0]])}): "
+                           f"not the Tiny-ImageNet-C of this test set")
+    return images[take], labels[take]
 
 
 def load_corrupted(directory: str | Path, name: str, severity: int,
