@@ -54,7 +54,7 @@ def test_clear_errors():
     for bad in (0, 6, 2.5, True, "3"):
         with pytest.raises(ValueError, match="severity must be an integer 1..5"):
             corrupt(x, "contrast", bad)
-    with pytest.raises(ValueError, match="unknown corruption 'fog'.*gaussian_noise"):
+    with pytest.raises(ValueError, match="unknown corruption 'haze'.*gaussian_noise"):
         corrupt(x, "haze", 1)
     with pytest.raises(ValueError, match="no published parameters for 28x28 images.*table=32"):
         corrupt(grey(100, size=28), "contrast", 1)
