@@ -198,3 +198,60 @@ def elastic_ref(x, s, table, moves, fx, fy):
     xx, yy, zz = np.meshgrid(np.arange(shape[1]), np.arange(shape[0]), np.arange(shape[2]))
     indices = np.reshape(yy + dy, (-1, 1)), np.reshape(xx + dx, (-1, 1)), np.reshape(zz, (-1, 1))
     return np.uint8(np.clip(ndimage.map_coordinates(image, indices, order=1, mode="reflect").reshape(shape), 0, 1) * 255)
+
+
+def disk_ref(radius, alias_blur=0.1, dtype=np.float32):
+    if radius <= 8:
+        L = np.arange(-8, 8 + 1)
+        ksize = (3, 3)
+    else:
+        L = np.arange(-radius, radius + 1)
+        ksize = (5, 5)
+    X, Y = np.meshgrid(L, L)
+    aliased_disk = np.array((X ** 2 + Y ** 2) <= radius ** 2, dtype=dtype)
+    aliased_disk /= np.sum(aliased_disk)
+    return cv2.GaussianBlur(aliased_disk, ksize=ksize, sigmaX=alias_blur)
+
+
+def defocus_ref(x, s, table):
+    c = TABLES[table]["defocus_blur"][s - 1]
+    x = np.array(x) / 255.
+    kernel = disk_ref(radius=c[0], alias_blur=c[1])
+    channels = np.array([cv2.filter2D(x[:, :, d], -1, kernel) for d in range(3)]).transpose((1, 2, 0))
+    return np.uint8(np.clip(channels, 0, 1) * 255)
+
+
+def gaussian_blur_ref(x, s, table):
+    c = TABLES[table]["gaussian_blur"][s - 1]
+    return np.uint8(np.clip(gauss(np.array(x) / 255., c), 0, 1) * 255)
+
+
+def contrast_ref(x, s, table):
+    c = TABLES[table]["contrast"][s - 1]
+    x = np.array(x) / 255.
+    means = np.mean(x, axis=(0, 1), keepdims=True)
+    return np.uint8(np.clip((x - means) * c + means, 0, 1) * 255)
+
+
+def brightness_ref(x, s, table):
+    import skimage.color
+
+    c = TABLES[table]["brightness"][s - 1]
+    x = skimage.color.rgb2hsv(np.array(x) / 255.)
+    x[:, :, 2] = np.clip(x[:, :, 2] + c, 0, 1)
+    return np.uint8(np.clip(skimage.color.hsv2rgb(x), 0, 1) * 255)
+
+
+def saturate_ref(x, s, table):
+    import skimage.color
+
+    c = TABLES[table]["saturate"][s - 1]
+    x = skimage.color.rgb2hsv(np.array(x) / 255.)
+    x[:, :, 1] = np.clip(x[:, :, 1] * c[0] + c[1], 0, 1)
+    return np.uint8(np.clip(skimage.color.hsv2rgb(x), 0, 1) * 255)
+
+
+def speckle_ref(x, s, table, normal):
+    c = TABLES[table]["speckle_noise"][s - 1]
+    x = np.array(x) / 255.
+    return np.uint8(np.clip(x + x * (c * normal), 0, 1) * 255)  # np.random.normal(scale=c) = c * N(0, 1)

@@ -59,6 +59,23 @@ def test_identical_to_the_published_formula(name, size):
         np.testing.assert_array_equal(got, expected, err_msg=f"{name} severity {severity}, {size}x{size}")
 
 
+@pytest.mark.parametrize("size", [32, 64])
+@pytest.mark.parametrize("name", ["gaussian_blur", "defocus_blur", "contrast", "brightness", "saturate", "speckle_noise"])
+def test_the_pixelwise_corruptions_are_identical_to_the_published_formula_too(name, size):
+    """skimage's gaussian and rgb2hsv / hsv2rgb, OpenCV's disk kernel and filter2D; speckle noise
+    with the normal draws of the seed."""
+    x = IMAGES[size]
+    for severity in range(1, 6):
+        got = corrupt(x, name, severity, seed=SEED)
+        if name == "speckle_noise":
+            normal = torch.randn(x.shape, generator=torch.Generator().manual_seed(SEED), dtype=torch.float64).numpy()
+            expected = np.stack([ref.speckle_ref(a, severity, size, z) for a, z in zip(x, normal)])
+        else:
+            expected = np.stack([getattr(ref, f"{name.replace('_blur', '')}_ref" if name == "defocus_blur"
+                                         else f"{name}_ref")(a, severity, size) for a in x])
+        np.testing.assert_array_equal(got, expected, err_msg=f"{name} severity {severity}, {size}x{size}")
+
+
 @pytest.mark.parametrize("name", ["glass_blur", "motion_blur", "snow", "frost", "fog", "spatter", "elastic_transform"])
 def test_random_corruptions_depend_on_the_seed_only(name):
     x = IMAGES[32]
