@@ -206,6 +206,7 @@ ROBUST_JOBS = {"robustness": 18, "collect_robustness": 3, **{f"figure_{f}": 1 fo
     ("src/selectivity/robustness/corruptions.py", None, ROBUST_JOBS),
     ("src/selectivity/plots/robust_si.py", None, {"figure_robust_si": 1, "figure_tin_resnet18_robust_si": 1,
                                                   "figure_tin_resnet50_robust_si": 1, "all": 1}),
+    ("src/selectivity/robustness/measures.py", None, {**{f"figure_{f}": 1 for f in ROBUST}, "all": 1}),
     ("src/selectivity/inputs.py", None, {}),
     ("src/selectivity/cli.py", None, {}),
 ])

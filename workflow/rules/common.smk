@@ -337,8 +337,14 @@ def resolved_figure(fig):
     return figure_params(config, fig) if fig in enabled_figures(config) else {}
 
 
+# what the robust_* kinds compute from robustness_all.csv: measures, corruption sets and families
+ROBUST_FIGURE_CODE = code("robustness/measures.py", "robustness/params.py")
+
+
 def figure_code(fig):
-    return code(f"plots/{KINDS[FIGURES[fig].kind].module}.py") + PLOT_CODE
+    kind = KINDS[FIGURES[fig].kind]
+    robust = ROBUST_FIGURE_CODE if "robustness" in kind.tables else []
+    return code(f"plots/{kind.module}.py") + PLOT_CODE + robust
 
 
 def figure_input_args(wildcards, input):

@@ -11,22 +11,10 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from ..robustness.measures import corruption_errors, level_measures, network_summary
-from ..robustness.params import FAMILIES, SETS
+from ..robustness.measures import corruption_errors, level_measures, network_summary, set_members
+from ..robustness.params import FAMILIES
 from .panels import ROBUST_COLUMNS, alpha_points, level_lines, versus_control, versus_control_per_level
 from .style import alpha_colors
-
-
-def set_members(rob: pd.DataFrame, set_name: str, figure: str) -> tuple[str, ...]:
-    """The corruptions of ``set_name``, all of which the robustness table must hold."""
-    members = SETS[set_name]
-    present = set(rob.loc[rob["kind"] == "corruption", "name"]) - {"none"}
-    missing = [n for n in members if n not in present]
-    if missing:
-        raise ValueError(f"{figure} averages over the {len(members)} corruptions of the {set_name!r} set; the "
-                         f"robustness table lacks {missing}: add them to robustness.corruptions (or choose "
-                         f"another set with the figure's option `corruptions`)")
-    return members
 
 
 def per_level(levels: pd.DataFrame, members, column: str) -> pd.DataFrame:

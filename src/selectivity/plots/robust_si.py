@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from ..robustness.measures import level_measures
+from ..robustness.measures import level_measures, set_members
 from .panels import ROBUST_COLUMNS, _long, per_alpha, scatter_ci, versus_control
-from .robust_corruptions import set_members
 from .style import alpha_colors, new_figure
 
 SUBSETS = {"penalize": lambda a: a <= 0, "promote": lambda a: a >= 0, "all": lambda a: a == a}

@@ -19,6 +19,20 @@ RUN = ["experiment", "alpha", "seed"]
 MEASURE_COLUMNS = ["experiment", "alpha", "seed", "kind", "name", "level", "measure", "value"]
 
 
+def set_members(rob: pd.DataFrame, set_name: str, figure: str) -> tuple[str, ...]:
+    """The corruptions of ``set_name``, all of which the robustness table must hold."""
+    from .params import SETS
+
+    members = SETS[set_name]
+    present = set(rob.loc[rob["kind"] == "corruption", "name"]) - {"none"}
+    missing = [n for n in members if n not in present]
+    if missing:
+        raise ValueError(f"{figure} averages over the {len(members)} corruptions of the {set_name!r} set; the "
+                         f"robustness table lacks {missing}: add them to robustness.corruptions (or choose "
+                         f"another set with the figure's option `corruptions`)")
+    return members
+
+
 def level_measures(rob: pd.DataFrame, kind: str) -> pd.DataFrame:
     """Per network and (name, level) of ``kind`` ("corruption" / "attack"): accuracy, clean (the
     clean accuracy on the same images), error, drop, relative_drop. Wide table."""
