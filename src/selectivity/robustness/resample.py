@@ -139,10 +139,8 @@ def warp_affine(x: Tensor, m: Tensor) -> Tensor:
     d, e, f0 = m[:, 1, 0], m[:, 1, 1], m[:, 1, 2]
     det = a * e - b * d
     det = torch.where(det != 0, 1.0 / det, torch.zeros_like(det))
-    ia, ib, ic = e * det, -b * det, None
-    id_, ie = -d * det, a * det
-    ic = -ia * c0 - ib * f0
-    if_ = -id_ * c0 - ie * f0
+    ia, ib, id_, ie = e * det, -b * det, -d * det, a * det  # the inverse map (OpenCV's order of operations)
+    ic, if_ = -ia * c0 - ib * f0, -id_ * c0 - ie * f0
     scale = float(1 << AB_BITS)
     xs = torch.arange(w, dtype=torch.float64, device=dev)
     ys = torch.arange(h, dtype=torch.float64, device=dev)
