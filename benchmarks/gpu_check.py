@@ -719,18 +719,14 @@ class Check:
             "fastest fp32 measured (concurrent processes, stacks, compile)": ok[ok["precision"] == "fp32"],
             "fastest measured, bf16 included": ok,
         }
-        tables = []
-        for name, rows in settings.items():
-            if rows.empty:
-                continue
-            try:
-                cost = tt.sweep_cost(self.args.sweep, rows.to_dict("records"))
-            except Exception as e:  # noqa: BLE001 -- the sweep is a summary; its failure is reported, not fatal
-                self.sweep_note = f"sweep not computed: {type(e).__name__}: {e}"
-                return
-            tables.append(cost.assign(setting=name))
+        try:
+            tables = [tt.sweep_cost(self.args.sweep, rows.to_dict("records")).assign(setting=name)
+                      for name, rows in settings.items() if not rows.empty]
+            self.sweep_note = tt.sweep_experiments(self.args.sweep)[1]
+        except Exception as e:  # noqa: BLE001 -- the sweep is a summary; its failure is reported, not fatal
+            self.sweep, self.sweep_note = pd.DataFrame(), f"sweep not computed: {type(e).__name__}: {e}"
+            return
         self.sweep = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-        self.sweep_note = tt.sweep_experiments(self.args.sweep)[1]
 
     def write(self) -> None:
         """Rewrite every output file (atomically) from what was measured so far."""
