@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= all
 
-.PHONY: setup system-deps demo fashion test lint lock clean-demo
+.PHONY: setup system-deps demo fashion test lint lock clean-demo gpu-check
 
 $(BIN)/snakemake: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,13 @@ test: setup system-deps
 
 lint: setup
 	$(BIN)/snakemake --lint
+
+# The GPU check (benchmarks/gpu_check.py; docs/performance.md): on one GPU, <= 8 minutes, results in
+# docs/performance/gpu/<device>/. Needs no setup: it uses .venv's python where there is one, else
+# $(PYTHON) with torch, numpy, pandas and PyYAML (a bare GPU machine). GPU_CHECK_ARGS=--cpu-quick: its CPU mode.
+GPU_CHECK_PYTHON = $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
+gpu-check:
+	PYTHONPATH=src $(GPU_CHECK_PYTHON) benchmarks/gpu_check.py $(GPU_CHECK_ARGS)
 
 # Re-pin: resolve the newest versions, then write constraints.txt and envs/selectivity.yaml.
 lock:

@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 import torch
@@ -43,11 +44,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from selectivity import gpu_slots  # noqa: E402
-from selectivity.config import seeds, validate_config  # noqa: E402
 from selectivity.data.prepared import PreparedData, Split  # noqa: E402
 from selectivity.models import build_model  # noqa: E402
 from selectivity.runconfig import RunConfig  # noqa: E402
-from selectivity.train import train_run  # noqa: E402
+from selectivity.train import train_runs  # noqa: E402
+
+# selectivity.config (and with it jsonschema) is imported only to validate a --sweep config
+# (sweep_experiments): this script also runs on a bare GPU machine with torch, numpy, pandas and
+# PyYAML alone (benchmarks/gpu_check.py imports it there).
 
 PRESETS = {  # train images, val images, batch size, epochs, model width, baseline loader workers
     "smoke": dict(images=256, val_images=64, batch_size=64, epochs=2, width=0.25, workers=1),
@@ -81,27 +85,38 @@ def cifar_shaped(n_train: int, n_val: int, seed: int = 0, shape: str = "cifar10"
 # (a) this project's trainer
 
 
-def run_trainer(args, model: str, alpha: float, data: PreparedData) -> dict:
-    cfg = RunConfig(model=model, dataset=data.name, alpha=alpha, seed=0, epochs=args.epochs,
-                    batch_size=args.batch_size, lr_milestones=(10_000,), model_options={"width": args.width},
-                    precision=args.precision, device=args.device, compile=args.compile,
-                    channels_last=args.channels_last, checkpoint_interval_s=60.0)
+def run_trainer(args, model: str, alpha: float, data: PreparedData, stack: int = 1,
+                on_epoch: Callable[[], None] | None = None) -> dict:
+    """Train with ``selectivity.train`` (``stack`` > 1: seeds 0..stack-1 as one stack, ``pack_seeds``).
+    images_per_s counts the images of all the stack's seeds. ``on_epoch()`` is called at the end of
+    every epoch (it may raise to stop the run). compile_fallback: the trainer's warning if
+    torch.compile failed and the run went on eagerly (then the row measured eager code), else ""."""
+    cfgs = [RunConfig(model=model, dataset=data.name, alpha=alpha, seed=seed, epochs=args.epochs,
+                      batch_size=args.batch_size, lr_milestones=(10_000,), model_options={"width": args.width},
+                      precision=args.precision, device=args.device, compile=args.compile,
+                      channels_last=args.channels_last, checkpoint_interval_s=60.0) for seed in range(stack)]
+    first = f"[{cfgs[0].experiment} {cfgs[0].describe()}]"  # the first seed's progress lines
     epoch_ends = []  # wall-clock time at the end of every epoch (for the concurrent aggregate)
+    fallbacks = []
 
     def progress(line: str) -> None:
-        if re.search(r" epoch \d+/\d+ ", line):
+        if "torch.compile" in line:
+            fallbacks.append(line)
+        if line.startswith(first) and re.search(r" epoch \d+/\d+ ", line):
             epoch_ends.append(time.time())
+            if on_epoch:
+                on_epoch()
 
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            train_run(cfg, data, tmp, progress=progress)
-            log = pd.read_csv(Path(tmp) / "log.csv")
+            train_runs(cfgs, data, [Path(tmp) / f"seed_{c.seed}" for c in cfgs], progress=progress)
+            log = pd.read_csv(Path(tmp) / "seed_0" / "log.csv")
     finally:
         gpu_slots.release_all()  # this process trains again: give the GPU claim back
     steady = log.iloc[1:] if len(log) > 1 else log
-    return {"images_per_s": len(data.train.labels) / steady["train_seconds"].median(),
+    return {"images_per_s": stack * len(data.train.labels) / steady["train_seconds"].median(),
             "epoch_seconds": steady["seconds"].median(), "first_epoch_seconds": log["seconds"].iloc[0],
-            "epoch_ends": epoch_ends}
+            "epoch_ends": epoch_ends, "compile_fallback": " | ".join(fallbacks)}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -132,7 +147,7 @@ class AugmentedImages(Dataset):
         return (img.float() / 255 - self.mean) / self.std, self.labels[i]
 
 
-def run_baseline(args, model_name: str, data: PreparedData) -> dict:
+def run_baseline(args, model_name: str, data: PreparedData, on_epoch: Callable[[], None] | None = None) -> dict:
     device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
                           ("cpu" if args.device == "auto" else args.device))
     torch.manual_seed(0)
@@ -163,6 +178,8 @@ def run_baseline(args, model_name: str, data: PreparedData) -> dict:
             for x, y in val:
                 correct += (model(x.to(device)).argmax(1).cpu() == y).sum().item()
         epoch_times.append(time.perf_counter() - t0)
+        if on_epoch:
+            on_epoch()
     steady = slice(1, None) if args.epochs > 1 else slice(None)
     median = lambda v: float(pd.Series(v[steady]).median())  # noqa: E731
     return {"images_per_s": len(data.train.labels) / median(train_times), "epoch_seconds": median(epoch_times),
@@ -173,10 +190,11 @@ def run_baseline(args, model_name: str, data: PreparedData) -> dict:
 # (c) K concurrent trainer processes
 
 
-def run_concurrent(args, model: str, k: int) -> dict:
+def run_concurrent(args, model: str, k: int, deadline: float | None = None) -> dict:
     """K trainer processes on the one device of this benchmark. Aggregate images/s: all their
     steady-state epochs (validation included) over the span from the first of them to start until
-    the last to end, so staggered starts and warm-ups can only lower it."""
+    the last to end, so staggered starts and warm-ups can only lower it. ``deadline`` (a
+    ``time.time()``): the processes still running then are killed and TimeoutError is raised."""
     device = args.device
     if device == "auto" and torch.cuda.is_available():
         device = f"cuda:{torch.cuda.current_device()}"  # not spread over GPUs: K runs share one
@@ -189,7 +207,14 @@ def run_concurrent(args, model: str, k: int) -> dict:
              for _ in range(k)]
     results = []
     for p in procs:
-        out, _ = p.communicate()
+        try:
+            out, _ = p.communicate(timeout=None if deadline is None else max(0.0, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            for q in procs:
+                q.kill()
+            for q in procs:
+                q.wait()
+            raise TimeoutError(f"{k} concurrent trainer processes had not finished by the deadline: killed") from None
         if p.returncode:
             raise SystemExit(f"a concurrent worker failed (exit {p.returncode})")
         results.append(json.loads(out.strip().splitlines()[-1]))
@@ -199,30 +224,71 @@ def run_concurrent(args, model: str, k: int) -> dict:
     span = max(r["epoch_ends"][-1] for r in results) - min(r["epoch_ends"][0] for r in results)
     return {"images_per_s": args.images * sum(steady_epochs) / span,
             "epoch_seconds": max(r["epoch_seconds"] for r in results),
-            "first_epoch_seconds": max(r["first_epoch_seconds"] for r in results)}
+            "first_epoch_seconds": max(r["first_epoch_seconds"] for r in results),
+            "compile_fallback": " | ".join(sorted({r["compile_fallback"] for r in results} - {""}))}
 
 
-def sweep_cost(config_path: str, rows: list[dict], images: int) -> pd.DataFrame:
-    """Device-hours (GPU-hours on a GPU) of every experiment of a workflow config at the measured
-    speed: runs x epochs x the measured seconds per epoch (validation included), scaled from
-    ``images`` to each run's train split; with K concurrent processes, the aggregate's share."""
+SWEEP_KEYS = ("model", "dataset", "alphas", "seeds", "training.epochs")
+
+
+def sweep_experiments(config_path: str) -> tuple[dict, str]:
+    """The experiments of a workflow config ({name: experiment dict}) and how they were read: validated
+    against the schema (defaults filled in), or, where jsonschema is not installed (a bare GPU machine),
+    read from the YAML as written, every key the sweep needs (``SWEEP_KEYS``) given explicitly."""
     import yaml
 
-    config = validate_config(yaml.safe_load(Path(config_path).read_text()),
-                             ROOT / "workflow" / "schemas" / "config.schema.yaml", source=config_path)
+    raw = yaml.safe_load(Path(config_path).read_text())
+    try:
+        from selectivity.config import validate_config
+    except ModuleNotFoundError as e:
+        if (e.name or "").startswith("selectivity"):
+            raise
+        for name, exp in raw["experiments"].items():
+            for key in SWEEP_KEYS:
+                value = exp
+                for part in key.split("."):
+                    value = value.get(part) if isinstance(value, dict) else None
+                if value is None:
+                    raise ValueError(f"{config_path}: experiments.{name}.{key} is not given; without {e.name} "
+                                     "(not installed) the sweep reads only explicit keys: give it, or install "
+                                     f"{e.name} to fill the schema's defaults") from None
+        return raw["experiments"], f"read without schema validation ({e.name} not installed)"
+    config = validate_config(raw, ROOT / "workflow" / "schemas" / "config.schema.yaml", source=config_path)
+    return config["experiments"], "validated against the schema"
+
+
+def run_epoch_seconds(row: dict, train_images: int) -> float:
+    """Device-seconds one run's epoch of ``train_images`` images takes at a measured row's speed:
+    one run's epoch; a stack's epoch shared by its seeds; or K concurrent processes' share of the
+    aggregate (all validation included), scaled from the row's images to ``train_images``."""
+    images, stack = row["images"], row.get("stack", 1)
+    if row["processes"] > 1:
+        seconds = images / row["images_per_s"]
+    else:
+        seconds = row["epoch_seconds"] / stack
+    return seconds * train_images / images
+
+
+def sweep_cost(config_path: str, rows: list[dict], images: int | None = None) -> pd.DataFrame:
+    """Device-hours (GPU-hours on a GPU) of every experiment of a workflow config at the measured
+    speed: runs x epochs x the fastest measured regularized row's seconds per run-epoch
+    (``run_epoch_seconds``: validation included), scaled from the row's images (``images`` where a
+    row has none) to each run's train split. measured_with: that row's pipeline."""
+    experiments, _ = sweep_experiments(config_path)
     table = []
-    for name, exp in config["experiments"].items():
-        measured = [r for r in rows if r["model"] == exp["model"] and r["regularized"]]
+    for name, exp in experiments.items():
+        measured = [dict({"images": images}, **r) for r in rows if r["model"] == exp["model"] and r["regularized"]]
         if not measured:
             continue
-        # device-seconds per run-epoch: one run's epoch, or the concurrent aggregate's share of one
-        per_run_epoch = min(r["epoch_seconds"] if r["processes"] == 1 else images / r["images_per_s"]
-                            for r in measured)
-        train_images = 45000 if exp["dataset"] == "cifar10" else images
-        runs = len(exp["alphas"]) * len(seeds(exp))
-        hours = runs * exp["training"]["epochs"] * per_run_epoch * train_images / images / 3600
+        train_images = 45000 if exp["dataset"] == "cifar10" else measured[0]["images"]
+        best = min(measured, key=lambda r: run_epoch_seconds(r, train_images))
+        per_run_epoch = run_epoch_seconds(best, train_images)
+        s = exp["seeds"]
+        runs = len(exp["alphas"]) * (s if isinstance(s, int) else len(s))  # seeds: a count or a list
+        hours = runs * exp["training"]["epochs"] * per_run_epoch / 3600
         table.append({"experiment": name, "model": exp["model"], "runs": runs, "epochs": exp["training"]["epochs"],
-                      "device_seconds_per_run": hours * 3600 / runs, "device_hours": hours})
+                      "device_seconds_per_run": hours * 3600 / runs, "device_hours": hours,
+                      "measured_with": best.get("pipeline", "")})
     return pd.DataFrame(table)
 
 

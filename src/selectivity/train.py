@@ -182,6 +182,8 @@ def train_steps(step: Callable, optimizer: torch.optim.Optimizer,
         n += y.shape[-1]
     if sums is None:
         raise ValueError("an epoch without minibatches: the training split is empty or smaller than one batch")
+    if sums.is_cuda:  # the seconds of the steps, not of their launches (the epoch's end reads the sums anyway)
+        torch.cuda.synchronize(sums.device)
     return sums.reshape(-1, 4), n, time.perf_counter() - t0
 
 
