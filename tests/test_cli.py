@@ -153,18 +153,25 @@ def _untrained(path, seed, alpha):
     return path
 
 
-def test_pwcca_compares_networks_over_the_same_rows(tmp_path, synthetic_npz):
+def test_similarity_compares_networks_over_the_same_rows(tmp_path, synthetic_npz):
     models = [_untrained(tmp_path / f"a{s}.pt", s, -1.0) for s in (0, 1)]
     base = [_untrained(tmp_path / f"b{s}.pt", s, 0.0) for s in (0, 1)]
-    out = tmp_path / "pwcca.csv"
-    run_cli("pwcca", "--alpha", "-1", "--experiment", "e", "--data", synthetic_npz, "--models", *models,
-            "--seeds", 0, 1, "--baseline-models", *base, "--baseline-seeds", 0, 1, "--rows", 300, "--out", out)
+    out = tmp_path / "similarity.csv"
+    rule = ("--rows-per-neuron", 1, "--min-rows", 300)
+    run_cli("similarity", "--alpha", "-1", "--experiment", "e", "--data", synthetic_npz, "--models", *models,
+            "--seeds", 0, 1, "--baseline-models", *base, "--baseline-seeds", 0, 1, *rule, "--out", out)
     df = pd.read_csv(out)
-    assert len(df) == 19 * (1 + 4) and set(df["reading"]) == {"positions"}
-    assert set(df["rows"]) == {300}  # every layer is convolutional, with more (image, position) pairs
+    assert len(df) == 19 * (1 + 4) * 3 * 2 and set(df["reading"]) == {"positions", "images"}
+    assert set(df["measure"]) == {"pwcca", "cka", "procrustes"} and set(df["experiment"]) == {"e"}
+    assert set(df[df.reading == "positions"]["rows"]) == {300}  # conv layers: more (image, position) pairs
+    assert set(df[df.reading == "images"]["rows"]) == {20} and set(df["rows_wanted"]) == {300}  # all 20 test images
     # seed 0 at alpha = -1 and seed 0 at alpha = 0 are the same untrained network: distance 0
     same = df[(df["kind"] == "baseline") & (df["seed_a"] == df["seed_b"])]
-    assert same["distance"].abs().max() < 1e-4 and df[df["kind"] == "within"]["distance"].min() > 0.01
-    proc = run_cli("pwcca", "--alpha", "-1", "--data", synthetic_npz, "--models", *models, "--seeds", 1, 0,
-                   "--out", out, check=False)
+    assert same["distance"].abs().max() < 1e-4
+    within = df[df["kind"] == "within"].groupby(["measure", "reading"])["distance"]
+    assert (within.median() > 0.01).all()  # two different untrained networks
+    # (PWCCA over 20 images for up to 16 neurons is close to 0: CCA's bias with few datapoints per neuron)
+    assert within.median()["pwcca", "images"] < within.median()["pwcca", "positions"]
+    proc = run_cli("similarity", "--alpha", "-1", "--data", synthetic_npz, "--models", *models, "--seeds", 1, 0,
+                   *rule, "--out", out, check=False)
     assert proc.returncode == 1 and f"{models[0]}: holds the run of seed 0, not of seed 1" in proc.stderr

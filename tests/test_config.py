@@ -58,6 +58,12 @@ def test_defaults_are_filled_everywhere():
         (lambda c: c["experiments"]["resnet20"].update(alphas=[0, -1, -1.0]), "experiments.resnet20.alphas: [-1.0] given more"),
         (lambda c: c["analysis"].update(network_mean="pooled"), "analysis.network_mean"),
         (lambda c: c["experiments"]["resnet20"].update(seeds=1), "figures.fig3: experiment 'resnet20' needs at least 2 seeds"),
+        (lambda c: c["analysis"].update(pwcca_reading="images"), "analysis.pwcca_reading: replaced by "
+                                                                 "analysis.similarity_readings"),
+        (lambda c: c["analysis"].update(pwcca_rows=4096), "analysis.pwcca_rows: replaced by analysis.rows_per_neuron"),
+        (lambda c: c["analysis"].update(similarity_measures=["svcca"]), "analysis.similarity_measures.0"),
+        (lambda c: c["analysis"].update(similarity_readings=[]), "analysis.similarity_readings"),
+        (lambda c: c["analysis"].update(min_rows=1), "analysis.min_rows"),
     ],
 )
 def test_errors_name_the_key(edit, key):
@@ -179,5 +185,14 @@ def test_schema_agrees_with_the_package():
         assert key in fields and fields[key] == default, key
     assert set(fields) - set(training) == {"experiment"}  # the run's name comes from the experiment's key
     assert {k: v["default"] for k, v in schema["stats"]["properties"].items()} == STATS_DEFAULTS
+    from selectivity import similarity
+    from selectivity.names import SIMILARITY_READINGS
+
+    analysis = schema["analysis"]["properties"]
+    assert analysis["similarity_measures"]["items"]["enum"] == list(similarity.MEASURES)
+    assert analysis["similarity_measures"]["default"] == list(similarity.DEFAULT_MEASURES)
+    assert analysis["similarity_readings"]["default"] == list(SIMILARITY_READINGS)
+    assert analysis["rows_per_neuron"]["default"] == similarity.DEFAULT_ROWS_PER_NEURON
+    assert analysis["min_rows"]["default"] == similarity.DEFAULT_MIN_ROWS
     options = exp["model_options"]["properties"]
     assert options["activation"]["enum"] == ["relu", "leaky_relu"]

@@ -63,24 +63,36 @@ def fake_runs(name, alphas=ALPHAS, n_seeds=N_SEEDS):
     return pd.DataFrame(runs)[RUNS_TABLE_COLUMNS], pd.DataFrame(layers)[["experiment", "alpha", "seed"] + LAYER_COLUMNS]
 
 
-def fake_pwcca(tmp_path, alphas=(-10.0, -1.0, -0.1, 0.0), n_seeds=N_SEEDS, n_layers=N_LAYERS, gap=0.02, rng_seed=0):
-    """PWCCA tables: within distances ~0.1, distances to alpha = 0 ~0.1 + gap * |alpha|."""
+MEASURES = ("pwcca", "cka", "procrustes")
+READINGS = ("positions", "images")
+
+
+def fake_similarity(tmp_path, alphas=(-10.0, -1.0, -0.1, 0.0), n_seeds=N_SEEDS, n_layers=N_LAYERS, gap=0.02,
+                    rng_seed=0, gaps=None, measures=MEASURES, readings=READINGS, rows_per_neuron=64, min_rows=1024):
+    """Similarity tables: within distances ~0.1, distances to alpha = 0 ~0.1 + gap * |alpha|, where
+    gap is gaps[(measure, reading)] if given; layers of 16 neurons (rows: the rule's)."""
     rng = np.random.default_rng(rng_seed)
+    wanted = max(min_rows, rows_per_neuron * 16)
     paths = []
     for a in alphas:
         rows = []
-        for layer in range(n_layers):
-            for i in range(n_seeds):
-                for j in range(i + 1, n_seeds):
-                    rows.append({"experiment": "resnet20", "alpha": a, "layer_index": layer, "layer": f"l{layer}",
-                                 "kind": "within", "seed_a": i, "seed_b": j, "distance": 0.1 + rng.normal(0, 0.01)})
-                if a != 0:
-                    for j in range(n_seeds):
-                        rows.append({"experiment": "resnet20", "alpha": a, "layer_index": layer, "layer": f"l{layer}",
-                                     "kind": "baseline", "seed_a": i, "seed_b": j,
-                                     "distance": 0.1 + gap * abs(a) + rng.normal(0, 0.01)})
-        path = tmp_path / f"pwcca_{a}.csv"
-        pd.DataFrame(rows).assign(reading="positions", rows=4096).to_csv(path, index=False)
+        for measure in measures:
+            for reading in readings:
+                g = (gaps or {}).get((measure, reading), gap)
+                for layer in range(n_layers):
+                    run = {"experiment": "resnet20", "alpha": a, "reading": reading, "measure": measure,
+                           "layer_index": layer, "layer": f"l{layer}", "neurons": 16, "rows": wanted,
+                           "rows_wanted": wanted}
+                    for i in range(n_seeds):
+                        for j in range(i + 1, n_seeds):
+                            rows.append({**run, "kind": "within", "seed_a": i, "seed_b": j,
+                                         "distance": 0.1 + rng.normal(0, 0.01)})
+                        if a != 0:
+                            for j in range(n_seeds):
+                                rows.append({**run, "kind": "baseline", "seed_a": i, "seed_b": j,
+                                             "distance": 0.1 + g * abs(a) + rng.normal(0, 0.01)})
+        path = tmp_path / f"similarity_{a}.csv"
+        pd.DataFrame(rows).to_csv(path, index=False)
         paths.append(path)
     return paths
 
@@ -131,8 +143,8 @@ def figure_inputs(tmp_path, params):
             path = tmp_path / f"{e}_robustness_all.csv"
             fake_robustness(e, alphas).to_csv(path, index=False)
             inputs["robustness"].append(path)
-    if kind.pwcca:
-        inputs["pwcca"] = fake_pwcca(tmp_path)
+    if kind.similarity:
+        inputs["similarity"] = fake_similarity(tmp_path)
     return inputs
 
 
@@ -142,7 +154,7 @@ def test_every_figure_renders_from_its_spec(fig, tmp_path):
     stats = render(params, figure_inputs(tmp_path, params), tmp_path / f"{fig}.pdf", tmp_path / f"{fig}.csv")
     assert (tmp_path / f"{fig}.pdf").read_bytes()[:5] == b"%PDF-"
     table = pd.read_csv(tmp_path / f"{fig}.csv")
-    extra = {"pwcca": ["pwcca_reading", "pwcca_rows"]}.get(FIGURES[fig].kind, [])
+    extra = {"similarity": ["measure", "reading", "rows", "rows_wanted"]}.get(FIGURES[fig].kind, [])
     extra = ["name", "level"] if FIGURES[fig].kind.startswith("robust_") else extra
     extra = extra + ["subset"] if FIGURES[fig].kind in ("robust_si", "robust_dimensionality") else extra
     assert list(table.columns) == STAT_COLUMNS + extra and len(table) == len(stats) > 0
@@ -199,13 +211,18 @@ def test_one_network_mean_for_every_figure(tmp_path, reading, column, label):
 
 def test_fig3_tests_networks_not_layers(tmp_path):
     """n = seeds, the CI bootstraps networks' ratios, the paired t-test pairs each network's mean
-    distance to alpha = 0 with its mean distance to its replicates."""
+    distance to alpha = 0 with its mean distance to its replicates; per measure and reading."""
     params = figure_params(fake_config(), "fig3")
-    paths = fake_pwcca(tmp_path)
-    stats = render(params, {"pwcca": paths}, tmp_path / "f.pdf", tmp_path / "f.csv")
-    ratio = stats[stats.quantity == "cca_distance_ratio"].set_index("alpha")
+    gaps = {("pwcca", "positions"): 0.02, ("pwcca", "images"): 0.0, ("cka", "positions"): 0.005}
+    paths = fake_similarity(tmp_path, gaps=gaps, gap=0.01)
+    stats = render(params, {"similarity": paths}, tmp_path / "f.pdf", tmp_path / "f.csv")
+    assert set(zip(stats["measure"], stats["reading"])) == {(m, r) for m in MEASURES for r in READINGS}
+    ratios = stats[stats.quantity == "distance_ratio"]
+    assert len(ratios) == 3 * len(MEASURES) * len(READINGS)
+    ratio = ratios[(ratios.measure == "pwcca") & (ratios.reading == "positions")].set_index("alpha")
     assert list(ratio.index) == [-10.0, -1.0, -0.1] and (ratio["n"] == N_SEEDS).all()
     pairs = pd.read_csv(paths[0])  # alpha = -10, by hand
+    pairs = pairs[(pairs.measure == "pwcca") & (pairs.reading == "positions")]
     per_net = []
     for i in range(N_SEEDS):
         w = pairs[(pairs.kind == "within") & ((pairs.seed_a == i) | (pairs.seed_b == i))].groupby("layer_index")["distance"].mean()
@@ -216,33 +233,71 @@ def test_fig3_tests_networks_not_layers(tmp_path):
     assert (ratio.loc[-10.0, "ci_low"], ratio.loc[-10.0, "ci_high"]) == pytest.approx(bootstrap_ci(r, 0.95, 200, 0))
     assert ratio.loc[-10.0, "statistic"] == pytest.approx(paired_t(b, w)[0])
     assert ratio.loc[-10.0, "mean"] == pytest.approx(0.3 / 0.1, rel=0.1) and ratio.loc[-10.0, "stars"] == "*"
-    assert set(stats[stats.panel == "a"]["quantity"]) == {"pwcca_distance_within", "pwcca_distance_between"}
-    assert (stats[stats.panel == "a"]["n"] == N_SEEDS).all()  # bands over networks, not over pairs
-    per_layer = stats[(stats.panel == "c") & (stats.alpha == -10.0)]
-    assert len(per_layer) == N_LAYERS
+    # each (measure, reading) from its own pairs: no effect under PWCCA over images, a small one under CKA
+    by = ratios[ratios.alpha == -10.0].set_index(["measure", "reading"])["mean"]
+    assert by["pwcca", "images"] == pytest.approx(1.0, abs=0.05)
+    assert by["cka", "positions"] == pytest.approx(0.15 / 0.1, rel=0.1)
+    assert by["procrustes", "images"] == pytest.approx(0.2 / 0.1, rel=0.1)
+    panel_a = stats[stats.panel == "a"]
+    assert set(panel_a["quantity"]) == {"distance_within", "distance_between"}
+    assert (panel_a["n"] == N_SEEDS).all()  # bands over networks, not over pairs
+    per_layer = stats[(stats.panel == "c") & (stats.alpha == -10.0) & (stats.measure == "cka")
+                      & (stats.reading == "images")]
+    assert len(per_layer) == N_LAYERS and set(per_layer["rows"]) == {1024}
 
 
-def test_fig3_names_its_reading_and_refuses_tables_of_another(tmp_path):
+def test_fig3_names_its_readings_and_rule_and_refuses_tables_of_others(tmp_path):
     params = figure_params(fake_config(), "fig3")
-    assert params["pwcca"] == {"reading": "positions", "rows": 4096}
-    assert "4,096 (test image, position) rows per convolutional layer" in params["caption"]
-    paths = fake_pwcca(tmp_path)
-    stats = render(params, {"pwcca": paths}, tmp_path / "f.pdf", tmp_path / "f.csv")
-    assert set(stats["pwcca_reading"]) == {"positions"} and set(stats["pwcca_rows"].dropna()) == {4096}
+    assert params["similarity"] == {"readings": ["positions", "images"], "measures": list(MEASURES),
+                                    "rows_per_neuron": 64, "min_rows": 1024}
+    assert "max(1,024, 64 × its neurons)" in params["caption"]
+    assert "(test image, position) rows" in params["caption"] and "spatial mean" in params["caption"]
+    paths = fake_similarity(tmp_path)
+    render(params, {"similarity": paths}, tmp_path / "f.pdf", tmp_path / "f.csv")
+    for key, value, match in (("similarity_readings", ["images"], "readings \\['images', 'positions'\\], the "
+                                                                  "config asks for \\['images'\\]"),
+                              ("similarity_measures", ["pwcca"], "measures \\['cka', 'procrustes', 'pwcca'\\]"),
+                              ("rows_per_neuron", 128, "another row rule than the config's")):
+        c = fake_config()
+        c["analysis"][key] = value
+        with pytest.raises(InputError, match=match):
+            render(figure_params(c, "fig3"), {"similarity": paths}, tmp_path / "f.pdf", tmp_path / "f.csv")
     c = fake_config()
-    c["analysis"]["pwcca_reading"] = "images"
-    images = figure_params(c, "fig3")
-    assert "one row per test image" in images["caption"]
-    with pytest.raises(InputError, match="computed under the PWCCA reading \\['positions'\\], the config asks for 'images'"):
-        render(images, {"pwcca": paths}, tmp_path / "f.pdf", tmp_path / "f.csv")
-    assert "pwcca" not in figure_params(c, "fig2")  # other figures do not rerun when the PWCCA keys change
+    c["analysis"]["similarity_readings"] = ["images"]
+    assert "(image, position)" not in figure_params(c, "fig3")["caption"]
+    assert "similarity" not in figure_params(c, "fig2")  # other figures do not rerun when these keys change
+
+
+def test_fig3_refuses_a_layer_whose_pairs_saw_different_datapoints(tmp_path):
+    paths = fake_similarity(tmp_path)
+    df = pd.read_csv(paths[1])
+    df.loc[df.index[0], "rows"] -= 1
+    df.to_csv(paths[1], index=False)
+    with pytest.raises(InputError, match="different numbers of datapoints"):
+        render(figure_params(fake_config(), "fig3"), {"similarity": paths}, tmp_path / "f.pdf", tmp_path / "f.csv")
 
 
 def test_fig3_without_an_effect_is_not_starred(tmp_path):
     params = figure_params(fake_config(), "fig3")
-    stats = render(params, {"pwcca": fake_pwcca(tmp_path, gap=0.0)}, tmp_path / "f.pdf", tmp_path / "f.csv")
-    ratio = stats[stats.quantity == "cca_distance_ratio"]
+    stats = render(params, {"similarity": fake_similarity(tmp_path, gap=0.0)}, tmp_path / "f.pdf", tmp_path / "f.csv")
+    ratio = stats[stats.quantity == "distance_ratio"]
     assert ratio["mean"].between(0.9, 1.1).all() and (ratio["stars"].fillna("") == "").all()
+
+
+def test_titles_describe_and_captions_attribute_the_papers_findings():
+    """A figure drawn from a user's runs must not assert a finding its runs may not show."""
+    c = fake_config()
+    assertions = ("suppressed", "not rotated", "harms", "stabilizes", "does not rescue", "deleterious")
+    for name in FIGURES:
+        if not all(e in c["experiments"] for e in figure_params(c, name)["experiments"]):
+            continue
+        params = figure_params(c, name)
+        assert not any(a in params["title"].lower() for a in assertions), (name, params["title"])
+        if FIGURES[name].finding:
+            where, words = FIGURES[name].finding
+            assert f"The paper reports ({where}): “{words}.”" in params["caption"]
+    assert figure_params(c, "fig3")["title"].startswith("Using representational similarity to check whether class "
+                                                        "selectivity is rotated off-axis")
 
 
 def test_fig5a_draws_split_distributions_with_mean_and_quartiles(tmp_path):
@@ -413,3 +468,21 @@ def test_robustness_statistics_name_their_experiment(tmp_path):
         params = figure_params(c, fig)
         stats = render(params, figure_inputs(tmp_path, params), tmp_path / f"{fig}.pdf", tmp_path / f"{fig}.csv")
         assert set(stats["experiment"]) == {"resnet20"}, fig
+
+
+def test_similarity_ratios_prints_each_measure_and_readings_ratio_from_the_figure_csv(tmp_path):
+    from selectivity.summary import similarity_ratios
+
+    gaps = {("pwcca", "images"): 0.0}
+    render(figure_params(fake_config(), "fig3"), {"similarity": fake_similarity(tmp_path, gaps=gaps)},
+           tmp_path / "f.pdf", tmp_path / "fig3.csv")
+    stats = pd.read_csv(tmp_path / "fig3.csv")
+    text = similarity_ratios(tmp_path / "fig3.csv")
+    lines = {tuple(line.split()[:4]): line.split() for line in text.splitlines()[2:]}
+    assert len(lines) == 3 * len(MEASURES) * len(READINGS)
+    for measure, reading, alpha in (("pwcca", "positions", -10.0), ("pwcca", "images", -10.0), ("cka", "images", -1.0)):
+        row = stats[(stats.quantity == "distance_ratio") & (stats.measure == measure) & (stats.reading == reading)
+                    & (stats.alpha == alpha)].iloc[0]
+        line = lines[(measure, reading, "1,024-1,024", f"{alpha:g}")]
+        assert line[5] == f"{row['mean']:.2f}" and line[-2] == f"{row['p']:.2g}"
+        assert line[8] == f"{N_LAYERS}/{N_LAYERS}" if row["mean"] > 1.2 else True

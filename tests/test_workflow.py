@@ -134,11 +134,25 @@ def test_tiny_end_to_end_run_builds_every_figure(tiny_repo):
     assert len(robust[["alpha", "seed"]].drop_duplicates()) == 6 and set(robust["kind"]) == {
         "corruption", "attack", "dimensionality"}
     assert not (tiny_repo / "results/tiny/vgg16/alpha_0/seed_0/robustness.csv").exists()
-    pwcca = pd.read_csv(results / "pwcca/alpha_-1.csv")
-    assert set(pwcca["kind"]) == {"within", "baseline"} and len(pwcca) == 19 * (1 + 4)
-    assert set(pwcca["reading"]) == {"positions"}
+    sim = pd.read_csv(results / "similarity/alpha_-1.csv")
+    assert set(sim["kind"]) == {"within", "baseline"} and len(sim) == 19 * (1 + 4) * 2 * 3
+    assert set(sim["reading"]) == {"positions", "images"} and set(sim["measure"]) == {"pwcca", "cka", "procrustes"}
+    assert (sim.groupby(["reading", "layer_index"])["rows"].nunique() == 1).all()  # every measure, the same rows
     assert (tiny_repo / "logs/tiny/train/resnet20/alpha_-1/seed_0.log").exists()
     assert "Nothing to be done" in tiny_run(tiny_repo, "-n")
+
+
+@pytest.mark.slow
+def test_similarity_convergence_benchmark_runs_on_trained_runs(tiny_repo, tmp_path):
+    out = tmp_path / "curve.csv"
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks/similarity_convergence.py"), "--results",
+                           tiny_repo / "results/tiny/resnet20", "--data", tiny_repo / "data/tiny/synthetic.npz",
+                           "--alpha", "-1", "--rows-per-neuron", "2", "4", "--out", out],
+                          capture_output=True, text=True, check=True)
+    curve = pd.read_csv(out)
+    assert set(curve["measure"]) == {"pwcca", "cka", "procrustes"} and set(curve["reading"]) == {"positions", "images"}
+    assert set(curve["rows_per_neuron"]) == {2, 4} and curve["ratio"].notna().all() and "ratio_w16" in curve
+    assert "rows of one network" in proc.stdout
 
 
 @pytest.mark.slow
@@ -199,8 +213,10 @@ ROBUST_JOBS = {"robustness": 18, "collect_robustness": 3, **{f"figure_{f}": 1 fo
     ("src/selectivity/stats.py", None, {**{f: 1 for f in FIGURE_JOBS}, "all": 1}),
     ("src/selectivity/analysis/precision.py", None, "analysis"),
     ("src/selectivity/tables.py", None, "tables"),
-    ("src/selectivity/cca.py", None, {"pwcca": 2, "figure_fig3": 1, "all": 1}),
-    ("src/selectivity/analysis/pwcca_rows.py", None, {"pwcca": 2, "figure_fig3": 1, "all": 1}),
+    ("src/selectivity/similarity/cka.py", None, {"similarity": 2, "figure_fig3": 1, "all": 1}),
+    ("src/selectivity/similarity/pwcca.py", None, {"similarity": 2, "figure_fig3": 1, "all": 1}),
+    ("src/selectivity/analysis/similarity_rows.py", None, {"similarity": 2, "figure_fig3": 1, "all": 1}),
+    ("src/selectivity/plots/similarity.py", None, {"figure_fig3": 1, "all": 1}),
     ("src/selectivity/metrics.py", None, "training"),
     ("src/selectivity/train.py", None, "training"),
     ("src/selectivity/robustness/corruptions.py", None, ROBUST_JOBS),
@@ -220,14 +236,14 @@ def test_what_reruns_after_a_code_change(tiny_repo, path, edit, expected):
         jobs = dry_jobs(tiny_repo)
     finally:
         target.write_text(original)
-    # figures that read no runs or layers table: fig3 (PWCCA) and two robustness figures
+    # figures that read no runs or layers table: fig3 (similarity) and two robustness figures
     no_runs = {"figure_fig3"} | {f"figure_{f}" for f in ROBUST if f.endswith(("robust_corruptions", "robust_attacks"))}
-    if expected == "analysis":  # unit metrics, tables, figures; no training, dump, PWCCA or robustness
+    if expected == "analysis":  # unit metrics, tables, figures; no training, dump, similarity or robustness
         assert jobs["unit_metrics"] == 32 and jobs["collect_runs"] == 12 and FIGURE_JOBS - no_runs <= set(jobs)
-        assert not {"train", "dump_activations", "pwcca", "prepare_data", "robustness", *no_runs} & set(jobs)
+        assert not {"train", "dump_activations", "similarity", "prepare_data", "robustness", *no_runs} & set(jobs)
     elif expected == "tables":
         assert jobs["collect_runs"] == 12 and FIGURE_JOBS - no_runs <= set(jobs)
-        assert not {"train", "dump_activations", "unit_metrics", "pwcca", "robustness", *no_runs} & set(jobs)
+        assert not {"train", "dump_activations", "unit_metrics", "similarity", "robustness", *no_runs} & set(jobs)
     elif expected == "training":
         assert jobs["train"] == 32 and jobs["dump_activations"] == 32 and jobs["robustness"] == 18
         assert FIGURE_JOBS <= set(jobs)
@@ -257,8 +273,8 @@ def test_keys_that_cannot_change_a_result_rerun_nothing(tiny_repo, extra):
 
 @pytest.mark.slow
 def test_the_training_opt_out_keeps_the_runs_and_ignores_training_code_edits(tiny_repo):
-    config = edit_config(tiny_repo, "optout.yaml", "analysis:\n  pwcca_threads: 1",
-                         "analysis:\n  pwcca_threads: 1\n  rerun_training_on_code_change: false")
+    config = edit_config(tiny_repo, "optout.yaml", "analysis:\n  similarity_threads: 1",
+                         "analysis:\n  similarity_threads: 1\n  rerun_training_on_code_change: false")
     assert dry_jobs(tiny_repo, config) == {}  # switching it on reruns nothing by itself
     train = tiny_repo / "src/selectivity/train.py"
     original = train.read_text()
@@ -279,8 +295,8 @@ def test_a_project_copied_as_a_whole_reruns_nothing(tiny_repo, tmp_path):
 
 @pytest.mark.slow
 def test_the_analysis_device_and_threads_rerun_nothing(tiny_repo):
-    config = edit_config(tiny_repo, "device.yaml", "analysis:\n  pwcca_threads: 1",
-                         "analysis:\n  pwcca_threads: 2\n  device: cpu")
+    config = edit_config(tiny_repo, "device.yaml", "analysis:\n  similarity_threads: 1",
+                         "analysis:\n  similarity_threads: 2\n  device: cpu")
     assert dry_jobs(tiny_repo, config) == {}
 
 
@@ -305,17 +321,18 @@ def test_the_robustness_device_reruns_nothing(tiny_repo):
 
 @pytest.mark.slow
 def test_the_network_mean_reruns_the_figures_only(tiny_repo):
-    config = edit_config(tiny_repo, "units.yaml", "analysis:\n  pwcca_threads: 1",
-                         "analysis:\n  pwcca_threads: 1\n  network_mean: units")
+    config = edit_config(tiny_repo, "units.yaml", "analysis:\n  similarity_threads: 1",
+                         "analysis:\n  similarity_threads: 1\n  network_mean: units")
     assert dry_jobs(tiny_repo, config) == {**{f: 1 for f in FIGURE_JOBS}, "all": 1}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("key", ["pwcca_reading: images", "pwcca_rows: 1000"])
-def test_the_pwcca_keys_rerun_the_pwcca_jobs_and_figure_3_only(tiny_repo, key):
-    config = edit_config(tiny_repo, "pwcca.yaml", "analysis:\n  pwcca_threads: 1",
-                         f"analysis:\n  pwcca_threads: 1\n  {key}")
-    assert dry_jobs(tiny_repo, config) == {"pwcca": 2, "figure_fig3": 1, "all": 1}
+@pytest.mark.parametrize("key", ["similarity_readings: [images]", "similarity_measures: [pwcca, cka_debiased]",
+                                 "rows_per_neuron: 8", "min_rows: 100"])
+def test_the_similarity_keys_rerun_the_similarity_jobs_and_figure_3_only(tiny_repo, key):
+    config = edit_config(tiny_repo, "similarity.yaml", "analysis:\n  similarity_threads: 1",
+                         f"analysis:\n  similarity_threads: 1\n  {key}")
+    assert dry_jobs(tiny_repo, config) == {"similarity": 2, "figure_fig3": 1, "all": 1}
 
 
 @pytest.mark.slow

@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from .names import DATASETS
+from .names import DATASETS, SIMILARITY_READINGS
 
 SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -77,20 +77,22 @@ def _unit_metrics(args) -> None:
     print(f"{args.out}: {len(units)} units, {int(units['dead'].sum())} dead")
 
 
-def _pwcca(args) -> None:
+def _similarity(args) -> None:
     import time
 
-    from .analysis.pwcca_pairs import pwcca_pairs
-    from .tables import write_csv
+    from .analysis.similarity_pairs import similarity_pairs
+    from .analysis.similarity_table import write_pairs
 
     t0 = time.perf_counter()
-    df = pwcca_pairs(args.models, args.seeds, args.data, args.baseline_models or [], args.baseline_seeds or [],
-                     args.reading, args.rows, args.epsilon, args.threads, args.alpha, args.device, args.batch_size)
-    df.insert(0, "alpha", args.alpha)
-    df.insert(0, "experiment", args.experiment)
-    write_csv(df, args.out)
-    print(f"{args.out}: {len(df)} layer-pairs ({args.reading} reading) in {time.perf_counter() - t0:.1f} s "
-          f"({args.threads} threads)")
+    try:
+        df = similarity_pairs(args.models, args.seeds, args.data, args.baseline_models or [], args.baseline_seeds or [],
+                              args.readings, args.measures, args.rows_per_neuron, args.min_rows, args.epsilon,
+                              args.threads, args.alpha, args.device, args.batch_size)
+    except ValueError as e:
+        raise SystemExit(f"{args.out}: not computed: {e}") from e
+    write_pairs(df, args.experiment, args.alpha, args.out)
+    print(f"{args.out}: {len(df)} rows ({', '.join(args.measures)}; readings {', '.join(args.readings)}) in "
+          f"{time.perf_counter() - t0:.1f} s ({args.threads} threads)")
 
 
 def _robustness(args) -> None:
@@ -161,6 +163,12 @@ def _figures(args) -> None:
         print(f"{name:{w}} {fig.kind:19} {fig.subset:9} {', '.join(fig.experiments):40} {options}")
 
 
+def _similarity_ratios(args) -> None:
+    from .summary import similarity_ratios
+
+    print(similarity_ratios(args.stats))
+
+
 def _summarize(args) -> None:
     from .summary import summarize
 
@@ -168,6 +176,8 @@ def _summarize(args) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .similarity import DEFAULT_MEASURES, MEASURES
+
     p = argparse.ArgumentParser(prog="selectivity", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -213,7 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--eps", type=float, default=1e-7, help="epsilon of the selectivity index")
     s.set_defaults(func=_unit_metrics)
 
-    s = sub.add_parser("pwcca", help="PWCCA distances within an alpha and against alpha = 0, per layer (CSV)")
+    s = sub.add_parser("similarity", help="representational similarity (PWCCA, CKA, Procrustes) within an alpha "
+                                          "and against alpha = 0, per reading and layer (CSV)")
     s.add_argument("--alpha", type=float, required=True)
     s.add_argument("--experiment", default="", help="experiment name recorded in the table")
     s.add_argument("--data", required=True, help="prepared dataset .npz (its test set gives the datapoints)")
@@ -221,15 +232,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seeds", nargs="+", type=int, required=True, help="the seed of each --models file, in order")
     s.add_argument("--baseline-models", nargs="*", help="model.pt of the alpha = 0 runs (omit for alpha 0)")
     s.add_argument("--baseline-seeds", nargs="*", type=int, help="the seed of each --baseline-models file, in order")
-    s.add_argument("--reading", choices=["positions", "images"], default="positions",
-                   help="datapoints of a conv layer: (image, position) rows or per-image spatial means")
-    s.add_argument("--rows", type=int, default=4096, help="(image, position) rows per conv layer (positions)")
+    s.add_argument("--readings", nargs="+", choices=list(SIMILARITY_READINGS), default=list(SIMILARITY_READINGS),
+                   help="datapoints of a conv layer: (image, position) rows and/or per-image spatial means")
+    s.add_argument("--measures", nargs="+", choices=list(MEASURES), default=list(DEFAULT_MEASURES))
+    s.add_argument("--rows-per-neuron", type=int, required=True,
+                   help="rows per layer: max(--min-rows, this x the layer's neurons), or all it has")
+    s.add_argument("--min-rows", type=int, required=True, help="the fewest rows the rule asks for a layer")
     s.add_argument("--out", required=True)
-    s.add_argument("--epsilon", type=float, default=1e-10)
+    s.add_argument("--epsilon", type=float, default=1e-10, help="PWCCA's epsilon")
     s.add_argument("--threads", type=int, default=1)
     s.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
     s.add_argument("--batch-size", type=int, default=500, help="test images per forward pass")
-    s.set_defaults(func=_pwcca)
+    s.set_defaults(func=_similarity)
 
     s = sub.add_parser("collect-runs", help="tidy runs and layers tables from run folders")
     s.add_argument("--runs-out", required=True, help="runs table CSV (one row per run)")
@@ -277,6 +291,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("figures", help="list the paper's figures, their kinds and options")
     s.set_defaults(func=_figures)
+
+    s = sub.add_parser("similarity-ratios", help="Figure 3's distance ratio per measure, reading and alpha, from "
+                                                 "its statistics CSV (what the README quotes)")
+    s.add_argument("stats", help="the figure's CSV, e.g. figures/demo/fig3.csv")
+    s.set_defaults(func=_similarity_ratios)
 
     s = sub.add_parser("summarize", help="per-alpha mean and SD over seeds of a runs table (what the README quotes)")
     s.add_argument("runs", nargs="+", help="runs table(s) (results/<experiment>/runs_all.csv)")

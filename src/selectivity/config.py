@@ -63,10 +63,22 @@ def _duplicates(values) -> list:
     return dup
 
 
+# keys of earlier versions -> what replaced them (a clearer message than "additional property")
+RENAMED = {
+    ("analysis", "pwcca_reading"): "analysis.similarity_readings (a list; both readings by default)",
+    ("analysis", "pwcca_rows"): "analysis.rows_per_neuron and analysis.min_rows (rows scale with the layer's neurons)",
+    ("analysis", "pwcca_threads"): "analysis.similarity_threads",
+}
+
+
 def validate_config(config: dict, schema: dict | str | Path, source: str = "config") -> dict:
     """Fill defaults into ``config`` (in place) and validate it; returns it. Raises ConfigError."""
     if not isinstance(schema, dict):
         schema = load_schema(schema)
+    renamed = [f"  {'.'.join(key)}: replaced by {new}" for key, new in RENAMED.items()
+               if isinstance(config.get(key[0]), dict) and key[1] in config[key[0]]]
+    if renamed:
+        raise ConfigError(f"{source}: invalid configuration:\n" + "\n".join(renamed))
     errors = sorted(_DefaultFillingValidator(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:
         lines = [f"  {_key(e.absolute_path)}: {e.message}" for e in errors]
@@ -100,7 +112,7 @@ def validate_config(config: dict, schema: dict | str | Path, source: str = "conf
                 continue
             if 0 not in config["experiments"][exp]["alphas"]:
                 problems.append(f"  figures.{fig}: experiment {exp!r} needs alpha 0 (the baseline) in its alphas")
-            if KINDS[FIGURES[fig].kind].pwcca and len(seeds(config["experiments"][exp])) < 2:
+            if KINDS[FIGURES[fig].kind].similarity and len(seeds(config["experiments"][exp])) < 2:
                 problems.append(f"  figures.{fig}: experiment {exp!r} needs at least 2 seeds (replicate pairs)")
         if "labels" in spec and len(spec["labels"]) != len(names):
             problems.append(f"  figures.{fig}.labels: {len(spec['labels'])} labels for {len(names)} experiments")
@@ -185,11 +197,14 @@ def figure_params(config: dict, name: str) -> dict:
     reading = config["analysis"]["network_mean"]
     fields = dict(model=", ".join(models), ci=f"{config['stats']['ci'] * 100:g} %", network_mean=NETWORK_MEANS[reading],
                   stars=f"{stars_text(fig.stars)} {describe_test(fig)}." if fig.stars else "")
-    if kind.pwcca:
-        fields["pwcca"] = pwcca_text(config["analysis"])
+    if kind.similarity:
+        fields["similarity"] = similarity_text(config["analysis"])
     if "zoom_max_abs_alpha" in kind.options:
         fields["zoom"] = f"{spec.get('zoom_max_abs_alpha', kind.options['zoom_max_abs_alpha']['default']):g}"
     caption = fig.caption.format(**fields).strip()
+    if fig.finding:
+        where, words = fig.finding
+        caption += f" The paper reports ({where}): “{words}.”"
     if caption.startswith("("):  # "(a) ..." would become an enumerated list in reStructuredText
         caption = "\\" + caption
     params = {
@@ -205,19 +220,27 @@ def figure_params(config: dict, name: str) -> dict:
         "network_mean": reading,
         "stats": dict(config["stats"]),
     }
-    if kind.pwcca:  # only PWCCA figures rerun when the PWCCA keys change
-        params["pwcca"] = {"reading": config["analysis"]["pwcca_reading"], "rows": config["analysis"]["pwcca_rows"]}
+    if kind.similarity:  # only similarity figures rerun when the similarity keys change
+        params["similarity"] = similarity_settings(config["analysis"])
     return params
 
 
-def pwcca_text(analysis: dict) -> str:
-    """How the PWCCA datapoints were taken, for captions: the reading and the row count."""
-    if analysis["pwcca_reading"] == "images":
-        return ("PWCCA datapoints: one row per test image, each channel's spatial mean (reading "
-                "\"images\").")
-    return (f"PWCCA datapoints: {analysis['pwcca_rows']:,} (test image, position) rows per convolutional "
-            "layer, channels as neurons, the same rows for every network (reading \"positions\"); one row "
-            "per test image for fully connected layers.")
+def similarity_settings(analysis: dict) -> dict:
+    """What the similarity jobs compute, as the figures check it (``read_pairs``'s settings)."""
+    return {"readings": list(analysis["similarity_readings"]), "measures": list(analysis["similarity_measures"]),
+            "rows_per_neuron": analysis["rows_per_neuron"], "min_rows": analysis["min_rows"]}
+
+
+def similarity_text(analysis: dict) -> str:
+    """How the similarity datapoints were taken, for captions: the readings and the row rule."""
+    readings = {
+        "positions": "(test image, position) rows with channels as neurons (reading \"positions\")",
+        "images": "one row per test image, each channel's spatial mean (reading \"images\")",
+    }
+    listed = "; ".join(readings[r] for r in analysis["similarity_readings"])
+    return (f"Datapoints: {listed}; per layer max({analysis['min_rows']:,}, {analysis['rows_per_neuron']} × its "
+            "neurons) of them, or all it has, the same for every network; one row per test image for fully "
+            "connected layers.")
 
 
 def dataset_args(config: dict, dataset: str) -> list[str]:

@@ -11,7 +11,7 @@
     {results}/{experiment}/runs_{subset}.csv       one row per run (subset: all, penalize, promote)
     {results}/{experiment}/layers_{subset}.csv     one row per run and unit layer
     {results}/{experiment}/robustness_all.csv     every run's robustness table (robustness experiments)
-    {results}/{experiment}/pwcca/alpha_{alpha}.csv PWCCA distances per layer and pair
+    {results}/{experiment}/similarity/alpha_{alpha}.csv  similarity distances per reading, measure, layer, pair
     {figures}/{figure}.pdf, {figure}.csv           figure and the numbers / p-values it shows
 
 The templates are written once, here; ``path(template, **fields)`` fills the fields it is given
@@ -37,7 +37,7 @@ ROBUSTNESS = RUN + "/robustness.csv"
 RUNS_TABLE = "{results}/{experiment}/runs_{subset}.csv"
 LAYERS_TABLE = "{results}/{experiment}/layers_{subset}.csv"
 ROBUSTNESS_TABLE = "{results}/{experiment}/robustness_all.csv"
-PWCCA_TABLE = "{results}/{experiment}/pwcca/alpha_{alpha}.csv"
+SIMILARITY_TABLE = "{results}/{experiment}/similarity/alpha_{alpha}.csv"
 FIGURE = "{figures}/{figure}.pdf"
 FIGURE_STATS = "{figures}/{figure}.csv"
 
@@ -53,7 +53,7 @@ PRODUCERS = {
     "robustness_all.csv": "the experiment's `collect_robustness` job",
     r"runs_\w+\.csv": "the experiment's `collect_runs` job",
     r"layers_\w+\.csv": "the experiment's `collect_runs` job",
-    r"alpha_[^/]+\.csv": "the `pwcca` job of that alpha",
+    r"alpha_[^/]+\.csv": "the `similarity` job of that alpha",
     rf"({'|'.join(DATASETS)})\.npz": "the `prepare_data` job",
 }
 

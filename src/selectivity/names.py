@@ -5,6 +5,9 @@ from __future__ import annotations
 
 DATASETS = ("cifar10", "fashion_mnist", "tiny_imagenet", "digits", "synthetic")
 
+# the two readings of a convolutional layer's datapoints for representational similarity (A.2)
+SIMILARITY_READINGS = ("positions", "images")
+
 # model name in the config -> the name figures print ("ResNet20", as the paper writes it)
 MODELS = {"resnet20": "ResNet20", "vgg16": "VGG16", "resnet18": "ResNet18", "resnet50": "ResNet50"}
 

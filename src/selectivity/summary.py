@@ -34,3 +34,31 @@ def summarize(paths, network_mean: str = "layers") -> str:
     lines.append(f"machine: {machine()}")
     return "\n".join(lines)
 
+
+
+def similarity_ratios(path) -> str:
+    """Figure 3's distance ratios from its statistics CSV, one line per (measure, reading, alpha):
+    the ratio over layers (mean and CI over networks), the layers whose mean ratio is above 1, and
+    the paired t-test's p (uncorrected and Bonferroni-corrected over the alphas)."""
+    import pandas as pd
+
+    from .inputs import read_csv
+
+    stats = read_csv(path, ["panel", "quantity", "alpha", "mean", "ci_low", "ci_high", "p", "p_corrected", "n",
+                            "measure", "reading", "rows"])
+    ratios = stats[stats["quantity"] == "distance_ratio"]
+    layers = stats[stats["quantity"] == "distance_ratio_layer"]
+    above = layers.assign(up=layers["mean"] > 1).groupby(["measure", "reading", "alpha"])["up"].agg(["sum", "size"])
+    rows = layers.groupby(["measure", "reading"])["rows"].agg(["min", "max"])
+    lines = [f"{path}: distance ratio rho(alpha, alpha0) : rho(alpha, alpha), mean over layers; mean [CI] over networks",
+             f"  {'measure':12} {'reading':10} {'rows':>13} {'alpha':>6} {'n':>3}  {'ratio':>6} {'CI':>15}  "
+             f"{'layers > 1':>10}  {'p':>8}  {'p corr.':>8}"]
+    for r in ratios.sort_values(["measure", "reading", "alpha"]).itertuples():
+        up = above.loc[(r.measure, r.reading, r.alpha)]
+        n_up = f"{up['sum']}/{up['size']}"
+        lo, hi = (int(v) for v in rows.loc[(r.measure, r.reading)])
+        span = f"{lo:,}-{hi:,}"
+        ci = f"[{r.ci_low:.2f}, {r.ci_high:.2f}]"
+        lines.append(f"  {r.measure:12} {r.reading:10} {span:>13} {r.alpha:>6g} {r.n:>3}  {r.mean:>6.2f} {ci:>15}  "
+                     f"{n_up:>10}  {r.p:>8.2g}  {r.p_corrected:>8.2g}")
+    return "\n".join(lines) if not pd.isna(ratios["mean"]).all() else "\n".join(lines[:1] + ["  (no ratios)"])

@@ -1,4 +1,4 @@
-# Stage 3: per-run analysis (activation dump, unit metrics) and PWCCA between runs.
+# Stage 3: per-run analysis (activation dump, unit metrics) and representational similarity between runs.
 
 
 rule dump_activations:
@@ -46,7 +46,7 @@ rule unit_metrics:
         "{params.precision} --eps {params.eps} > {log} 2>&1"
 
 
-rule pwcca:
+rule similarity:
     input:
         models=lambda wc: alpha_files(
             wc.experiment, parse_alpha(wc.alpha), layout.MODEL
@@ -57,24 +57,27 @@ rule pwcca:
             else []
         ),
         data=dataset_file,
-        code=PWCCA_CODE,
+        code=SIMILARITY_CODE,
     output:
-        pattern(layout.PWCCA_TABLE),
+        pattern(layout.SIMILARITY_TABLE),
     log:
-        f"{LOGS}/pwcca/{{experiment}}/alpha_{{alpha}}.log",
+        f"{LOGS}/similarity/{{experiment}}/alpha_{{alpha}}.log",
     conda:
         ENV
-    threads: ANALYSIS["pwcca_threads"]
+    threads: ANALYSIS["similarity_threads"]
     params:
         epsilon=ANALYSIS["pwcca_epsilon"],
-        reading=ANALYSIS["pwcca_reading"],
-        rows=ANALYSIS["pwcca_rows"],
+        readings=" ".join(ANALYSIS["similarity_readings"]),
+        measures=" ".join(ANALYSIS["similarity_measures"]),
+        rows_per_neuron=ANALYSIS["rows_per_neuron"],
+        min_rows=ANALYSIS["min_rows"],
         device=analysis_device,
         seeds=seeds_arg,
         baseline_seeds=lambda wc: seeds_arg(wc) if parse_alpha(wc.alpha) != 0 else "",
     shell:
-        "python -m selectivity pwcca --alpha={wildcards.alpha} --experiment {wildcards.experiment} "
+        "python -m selectivity similarity --alpha={wildcards.alpha} --experiment {wildcards.experiment} "
         "--data {input.data} --models {input.models} --seeds {params.seeds} "
         "--baseline-models {input.baseline} --baseline-seeds {params.baseline_seeds} "
-        "--reading {params.reading} --rows {params.rows} --device {params.device} "
+        "--readings {params.readings} --measures {params.measures} "
+        "--rows-per-neuron {params.rows_per_neuron} --min-rows {params.min_rows} --device {params.device} "
         "--out {output} --epsilon {params.epsilon} --threads {threads} > {log} 2>&1"

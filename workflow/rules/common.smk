@@ -134,10 +134,13 @@ METRICS_CODE = code(
     "metrics.py",
 )
 TABLE_CODE = code("tables.py", "analysis/unit_metrics.py")
-PWCCA_CODE = MODEL_CODE + code(
-    "cca.py",
-    "analysis/pwcca_pairs.py",
-    "analysis/pwcca_rows.py",
+SIMILARITY_CODE = MODEL_CODE + code(
+    "similarity/__init__.py",
+    "similarity/pwcca.py",
+    "similarity/cka.py",
+    "similarity/procrustes.py",
+    "analysis/similarity_pairs.py",
+    "analysis/similarity_rows.py",
     "analysis/activations.py",
     "checkpoint.py",
     "data/augment.py",
@@ -321,9 +324,9 @@ def figure_tables(fig):
             ]
             for table in kind.tables
         }
-        if kind.pwcca:
-            out["pwcca"] = [
-                pattern(layout.PWCCA_TABLE, experiment=e, alpha=a)
+        if kind.similarity:
+            out["similarity"] = [
+                pattern(layout.SIMILARITY_TABLE, experiment=e, alpha=a)
                 for e in names
                 for a in select_alphas(experiment(e)["alphas"], "penalize")
             ]

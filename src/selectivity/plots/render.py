@@ -10,16 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..inputs import read_csv, require
 from ..tables import read_layers, read_runs
 from .panels import stats_options
 from .quantities import network_column, network_label
 from .specs import FIGURES, KINDS, stars_text, describe_test
 from .style import finish
-
-PWCCA_COLUMNS = ["experiment", "alpha", "layer_index", "layer", "kind", "seed_a", "seed_b", "reading", "rows",
-                 "distance"]
-
 
 @dataclass
 class FigureData:
@@ -29,7 +24,7 @@ class FigureData:
     params: dict
     runs: list[pd.DataFrame] = field(default_factory=list)
     layers: list[pd.DataFrame] = field(default_factory=list)
-    pwcca: pd.DataFrame | None = None
+    similarity: pd.DataFrame | None = None
     robustness: list[pd.DataFrame] = field(default_factory=list)
 
     @property
@@ -50,40 +45,6 @@ class FigureData:
 
     def label(self, quantity: str) -> str:
         return network_label(quantity, self.params.get("network_mean", "layers"))
-
-
-def read_pwcca(paths: list[str | Path], expected: dict, pwcca: dict | None = None) -> pd.DataFrame:
-    """PWCCA tables of one experiment, checked: every expected alpha (<= 0) present, with every
-    within pair C(n, 2) and, for alpha != 0, every pair with the alpha = 0 networks, on every layer;
-    computed under the configured reading, every pair of a layer over the same datapoints."""
-    frames = []
-    seeds = sorted(expected.get("seeds", []))
-    for p in paths:
-        df = read_csv(p, PWCCA_COLUMNS)
-        if pwcca:
-            readings = set(df["reading"])
-            require(readings == {pwcca["reading"]}, p,
-                    f"was computed under the PWCCA reading {sorted(readings)}, the config asks for "
-                    f"{pwcca['reading']!r}")
-        require(bool((df.groupby("layer_index")["rows"].nunique() == 1).all()), p,
-                "has pairs of one layer computed over different numbers of datapoints")
-        layers = df["layer_index"].nunique()
-        n_within = df[df["kind"] == "within"].groupby("layer_index").size()
-        n_base = df[df["kind"] == "baseline"].groupby("layer_index").size()
-        if seeds:
-            n = len(seeds)
-            require((n_within == n * (n - 1) // 2).all() and len(n_within) == layers, p,
-                    f"does not hold the {n * (n - 1) // 2} within-alpha pairs of seeds {seeds} on every layer")
-            if (df["alpha"] != 0).any():
-                require((n_base == n * n).all() and len(n_base) == layers, p,
-                        f"does not hold the {n * n} pairs with the alpha = 0 networks on every layer")
-        frames.append(df)
-    pairs = pd.concat(frames, ignore_index=True)
-    want = {float(a) for a in expected.get("alphas", [])}
-    if want:
-        have = set(pairs["alpha"].astype(float))
-        require(want <= have, paths[0], f"the PWCCA tables lack alphas {sorted(want - have)}")
-    return pairs
 
 
 def load_figure_data(params: dict, inputs: dict[str, list[str]]) -> FigureData:
@@ -107,8 +68,11 @@ def load_figure_data(params: dict, inputs: dict[str, list[str]]) -> FigureData:
         from ..robustness.evaluate import read_robustness
 
         data.robustness = per_experiment("robustness", read_robustness)
-    if kind.pwcca:
-        data.pwcca = read_pwcca(inputs.get("pwcca", []), expected.get(experiments[0], {}), params.get("pwcca"))
+    if kind.similarity:
+        from ..analysis.similarity_table import read_pairs
+
+        data.similarity = read_pairs(inputs.get("similarity", []), expected.get(experiments[0], {}),
+                                     params.get("similarity"))
     return data
 
 

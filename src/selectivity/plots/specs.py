@@ -27,8 +27,8 @@ class Kind:
 
     module, function: ``selectivity.plots.<module>.<function>(data, figure)`` draws it.
     tables: the per-experiment tables it reads ("runs", "layers", "robustness": the experiment's
-    robustness_all.csv, which needs the experiment in the config's robustness.experiments); pwcca:
-    it reads PWCCA tables.
+    robustness_all.csv, which needs the experiment in the config's robustness.experiments); similarity:
+    it reads the similarity tables (``analysis.similarity_table``) of the experiment's alphas <= 0.
     multi: it compares several experiments (config key ``experiments``, else ``experiment``).
     options: the config options it takes, as JSON-schema properties with defaults.
     """
@@ -36,7 +36,7 @@ class Kind:
     module: str
     function: str
     tables: tuple[str, ...] = ("runs",)
-    pwcca: bool = False
+    similarity: bool = False
     multi: bool = False
     options: dict = field(default_factory=dict)
 
@@ -47,7 +47,7 @@ KINDS = {
     "sign_distributions": Kind("signs", "sign_distributions_figure"),
     "sign_lines": Kind("signs", "sign_lines_figure", options={"zoom_max_abs_alpha": ZOOM}),
     "sign_control": Kind("signs", "sign_control_figure"),
-    "pwcca": Kind("pwcca", "pwcca_figure", tables=(), pwcca=True, options={
+    "similarity": Kind("similarity", "similarity_figure", tables=(), similarity=True, options={
         "example_alpha": {"type": "number", "exclusiveMaximum": 0, "default": -10,
                           "description": "the alpha of panel a (the paper's: -10; the most negative if absent)"}}),
     "dead_units": Kind("dead_units", "dead_units_figure", tables=("runs", "layers")),
@@ -80,7 +80,11 @@ ROBUSTNESS_KINDS = tuple(k for k, kind in KINDS.items() if "robustness" in kind.
 class Figure:
     """One paper figure. title / caption may use {model} (the display name of the experiments'
     model), {ci} (e.g. "95 %"), {network_mean} (which mean over the network the figure shows) and
-    {stars} (the star levels, with the test); the caption is reStructuredText."""
+    {stars} (the star levels, with the test); the caption is reStructuredText.
+
+    The title says what is plotted, never a finding (a figure drawn from a user's runs must not
+    assert what those runs may not show); ``finding`` is the paper's own statement about the
+    figure, (where the paper says it, the words), which the caption quotes as the paper's."""
 
     kind: str
     title: str
@@ -91,6 +95,7 @@ class Figure:
     stars: tuple[tuple[float, str], ...] = ()  # the caption's thresholds of the corrected p-value
     test: str = "t"  # "t" (t-test) or "ranksum" (Wilcoxon rank-sum)
     labels: tuple[str, ...] = ()  # default legend labels of a multi-experiment figure
+    finding: tuple[str, str] = ()  # (where the paper says it, its words), quoted in the caption
     order: int = 0  # position in the paper (report order)
 
 
@@ -134,25 +139,34 @@ FIGURES: dict[str, Figure] = {
     "fig2": Figure("accuracy", "Effects of reducing class selectivity on test accuracy ({model})",
                    _ACC.format(side=_BLUE, network_mean="{network_mean}", ci="{ci}", stars="{stars}", zoom="{zoom}"),
                    subset="penalize", stars=((0.05, "*"), (5e-6, "**")), order=2),
-    "fig3": Figure("pwcca", "Class selectivity is suppressed, not rotated off-axis ({model})",
-                   "(a) Mean PWCCA distance ρ per layer between replicate networks trained at the example α, "
-                   "ρ(α, α) (light), and between networks at that α and at α = 0, ρ(α, α₀) (dark). Each network "
-                   "contributes its mean distance to its replicates and to the α = 0 networks; bands: "
-                   "bootstrapped {ci} confidence intervals over networks. (b) CCA distance ratio "
-                   "ρ(α, α₀) : ρ(α, α) averaged over layers, per α < 0 (the example circled), mean and "
-                   "bootstrapped {ci} CI over networks; {stars} (n = seeds; stars only where ρ(α, α₀) > ρ(α, α)). (c) The "
-                   "ratio per layer. {pwcca}",
-                   subset="penalize", stars=((5e-6, "*"),), order=3),
+    "fig3": Figure("similarity", "Using representational similarity to check whether class selectivity is rotated "
+                   "off-axis ({model})",
+                   "One row of panels per similarity measure and reading of the datapoints. (a) Mean distance ρ per "
+                   "layer between replicate networks trained at the example α, ρ(α, α) (light), and between "
+                   "networks at that α and at α = 0, ρ(α, α₀) (dark). Each network contributes its mean distance "
+                   "to its replicates and to the α = 0 networks; bands: bootstrapped {ci} confidence intervals "
+                   "over networks. (b) Distance ratio ρ(α, α₀) : ρ(α, α) averaged over layers, per α < 0 (the "
+                   "example circled), mean and bootstrapped {ci} CI over networks; {stars} (n = seeds; stars only "
+                   "where ρ(α, α₀) > ρ(α, α)). (c) The ratio per layer. PWCCA is invariant to invertible linear "
+                   "maps, linear CKA and Procrustes only to orthogonal ones (and scaling): a ratio above 1 rules "
+                   "out a rotation of selectivity off the unit axes under every measure, and any invertible "
+                   "linear map only under PWCCA. {similarity}",
+                   subset="penalize", stars=((5e-6, "*"),), order=3,
+                   finding=("Fig. 3 caption, ResNet20, CCA distance", "The wide gap between the lines indicates "
+                            "that class selectivity is being suppressed, not simply rotated off-axis. ... The "
+                            "distance ratio is significantly greater than the baseline for all values of α")),
     "fig4": Figure("accuracy", "Effects of increasing class selectivity on test accuracy ({model})",
                    _ACC.format(side=_RED, network_mean="{network_mean}", ci="{ci}", stars="{stars}", zoom="{zoom}"),
                    subset="promote", stars=((2e-4, "*"), (5e-7, "**")), order=4),
     "fig5": Figure("sign_distributions",
-                   "Increasing class selectivity harms test accuracy more than reducing it ({model})",
+                   "Test accuracy when promoting vs. reducing class selectivity, by |α| ({model})",
                    "(a) Test accuracy as a function of \\|α\\| for α < 0 (blue, left halves) and α > 0 (red, right "
                    "halves); in the distributions the solid line is the mean and the dashed lines the central two "
                    "quartiles. {stars} (b) Test accuracy against {network_mean} for every α; error bars: "
                    "bootstrapped {ci} confidence intervals.",
-                   stars=((6e-6, "**"),), test="ranksum", order=5),
+                   stars=((6e-6, "**"),), test="ranksum", order=5,
+                   finding=("Fig. 5 title", "Increasing class selectivity has rapid and deleterious effects on test "
+                            "accuracy compared to reducing class selectivity")),
     "figA1": Figure("selectivity", "Regularizing to increase class selectivity ({model})",
                     _SEL.format(what="class selectivity index", side=_RED, network_mean="{network_mean}", ci="{ci}"),
                     subset="promote", order=6),
@@ -179,24 +193,33 @@ FIGURES: dict[str, Figure] = {
     "figA7": Figure("selectivity", "Regularizing against class selectivity, measured by precision ({model})",
                     _SEL.format(what="precision (A.5; dead units left out)", side=_BLUE,
                                 network_mean="{network_mean}", ci="{ci}"),
-                    subset="penalize", quantity="precision", order=12),
+                    subset="penalize", quantity="precision", order=12,
+                    finding=("Fig. A7 title", "Regularizing against class selectivity has similar effects when "
+                             "measured using a different class selectivity metric")),
     "figA8": Figure("selectivity", "Regularizing for class selectivity, measured by precision ({model})",
                     _SEL.format(what="precision (A.5; dead units left out)", side=_RED,
                                 network_mean="{network_mean}", ci="{ci}"),
-                    subset="promote", quantity="precision", order=13),
-    "figA9": Figure("dead_units", "Removing dead units stabilizes the effects of large positive α ({model})",
+                    subset="promote", quantity="precision", order=13,
+                    finding=("Fig. A8 title", "Regularizing to increase class selectivity has similar effects on a "
+                             "different class selectivity metric")),
+    "figA9": Figure("dead_units", "Dead units, and class selectivity without them, for α ≥ 0 ({model})",
                     "(a) Proportion of dead units per layer for each α ≥ 0 (intensity of red); (b) {network_mean} "
                     "of the class selectivity index after removing dead units, per α; (c) test accuracy against "
                     "that value. Error bars: bootstrapped {ci} confidence intervals. {stars}",
-                    subset="promote", quantity="si_alive", stars=((2e-4, "*"), (5e-7, "**")), order=14),
-    "figA10": Figure("leaky", "Reviving dead units does not rescue the deficit of increased selectivity ({model})",
+                    subset="promote", quantity="si_alive", stars=((2e-4, "*"), (5e-7, "**")), order=14,
+                    finding=("Fig. A9 title", "Removing dead units partially stabilizes the effects of large positive "
+                             "regularization scales")),
+    "figA10": Figure("leaky", "Test accuracy and class selectivity with leaky ReLUs, for α ≥ 0 ({model})",
                      "(a) Test accuracy as a function of α ≥ 0 for leaky ReLUs of several negative slopes b "
                      "(intensity of red); (b) {network_mean} of the class selectivity index as a function of α "
                      "for one slope (the paper's: b = 0.5; filled: mean, open: median, as SI can leave [0, 1] with "
                      "leaky ReLUs). Error bars: bootstrapped {ci} confidence intervals. {stars}",
                      experiments=("resnet20_leaky0.01", "resnet20_leaky0.1", "resnet20_leaky0.3", "resnet20_leaky0.5"),
                      labels=("b = 0.01", "b = 0.1", "b = 0.3", "b = 0.5"), subset="promote",
-                     stars=((1e-3, "*"), (2e-4, "**"), (5e-10, "***")), order=15),
+                     stars=((1e-3, "*"), (2e-4, "**"), (5e-10, "***")), order=15,
+                     finding=("Fig. A10", "Reviving dead units does not rescue the performance deficits caused by "
+                              "increasing selectivity. ... Leaky-ReLUs completely solve the dead unit problem but do "
+                              "not fully rescue test accuracy for networks with α > 0")),
     "figA11": Figure("sign_control", "Promoting vs. penalizing class selectivity ({model})",
                      "Test accuracy as a function of \\|α\\| when promoting (α > 0, red) or penalizing (α < 0, blue) "
                      "class selectivity. Error bars: bootstrapped {ci} confidence intervals. {stars}",
@@ -270,7 +293,7 @@ def describe_test(fig: Figure, rst: bool = True) -> str:
     """The test behind a figure's stars, as its caption says it."""
     if fig.kind in ("sign_distributions", "sign_lines"):
         text = TESTS["ranksum_signs"]
-    elif fig.kind == "pwcca":
+    elif fig.kind == "similarity":
         text = TESTS["paired"]
     else:
         text = TESTS[fig.test]

@@ -44,13 +44,16 @@ def new_figure(ncols: int, width: float = 5.0, height: float = 4.2, ratios=None)
 
 
 def finish(fig, axes, title: str, out_pdf, out_csv, stats) -> None:
-    """Panel letters, title, then the statistics CSV and the PDF (both atomic)."""
+    """Panel letters, title, then the statistics CSV and the PDF (both atomic). axes: the panels in
+    order (lettered a, b, ...), or (letter, panel) pairs where a figure letters them itself."""
     from ..tables import write_csv
 
-    for letter, ax in zip("abcdefgh", axes):
+    pairs = [item if isinstance(item, tuple) else ("abcdefghijklmnopqrstuvwxyz"[i], item) for i, item in enumerate(axes)]
+    for letter, ax in pairs:
         ax.set_title(letter, loc="left", fontweight="bold")
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    lines = title.count("\n") + 1  # keep the panels below the title: about 0.17 in per line of 10 pt
+    fig.tight_layout(rect=(0, 0, 1, 1 - (0.17 * lines + 0.05) / fig.get_figheight()))
     write_csv(stats, out_csv)
     save_pdf(fig, out_pdf)
 

@@ -1,13 +1,14 @@
-"""PWCCA datapoints: the two readings of a convolutional layer, and the shared row draw."""
+"""Similarity datapoints: the two readings of a convolutional layer, the row rule, the shared row
+draw, and the pairs table (every measure over the same rows; PWCCA refused on too few rows)."""
 
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from selectivity.analysis.pwcca_pairs import pairs_table
-from selectivity.analysis.pwcca_rows import layer_rows, row_indices
-from selectivity.cca import pwcca_distance
+from selectivity.analysis.similarity_pairs import pairs_table
+from selectivity.analysis.similarity_rows import layer_rows, row_indices
+from selectivity.similarity import pwcca_distance, rows_wanted
 from selectivity.units import Unit, collect_activations
 
 N, H, W = 200, 8, 8
@@ -56,9 +57,14 @@ def channel_rotation(h):
     return torch.einsum("uv,nvhw->nuhw", q, h)
 
 
+def rows_of(net, x, reading, rows=3000, **kw):
+    """One reading's rows of every layer, the rule asking ``rows`` for every layer."""
+    return layer_rows(net, x, "synthetic", (reading,), rows_per_neuron=1, min_rows=rows, **kw)[reading]
+
+
 def distance(a, b, reading, layer="act"):
-    rows = [layer_rows(net, images(), "synthetic", reading, rows=3000) for net in (a, b)]
-    return pwcca_distance(rows[0][layer].T, rows[1][layer].T)
+    rows = [rows_of(net, images(), reading) for net in (a, b)]
+    return pwcca_distance(rows[0][layer], rows[1][layer])
 
 
 def test_the_readings_disagree_when_spatial_means_match_but_positions_differ():
@@ -94,7 +100,7 @@ def test_rows_are_the_drawn_image_positions_and_the_same_for_every_network():
 
     picks = row_indices("synthetic", n, (3, H, W), 700)
     for seed in (0, 1):
-        rows = layer_rows(Show(seed), x, "synthetic", "positions", rows=700, batch_size=7)["act"]
+        rows = rows_of(Show(seed), x, "positions", rows=700, batch_size=7)["act"]
         assert rows.shape == (700, 3)
         np.testing.assert_array_equal(rows[:, 0], picks // (H * W))
         np.testing.assert_array_equal(rows[:, 1], picks % (H * W))
@@ -112,22 +118,49 @@ def test_the_row_draw_is_reproducible_and_tied_to_dataset_and_shape_only():
 def test_images_reading_is_the_unit_activations_and_fc_layers_have_one_row_per_image():
     net, x = Net(), images()
     means, _ = collect_activations(net, x, batch_size=64)
+    both = layer_rows(net, x, "synthetic", rows_per_neuron=1, min_rows=1000, batch_size=64)  # one pass, both readings
     for reading in ("images", "positions"):
-        rows = layer_rows(net, x, "synthetic", reading, rows=1000, batch_size=64)
-        np.testing.assert_allclose(rows["fc_act"], means["fc_act"].numpy(), atol=1e-6)
-        assert rows["fc_act"].shape == (N, 4)
-    np.testing.assert_allclose(layer_rows(net, x, "synthetic", "images")["act"], means["act"].numpy(), atol=1e-6)
-    assert layer_rows(net, x, "synthetic", "positions", rows=1000)["act"].shape == (1000, 6)
+        np.testing.assert_allclose(both[reading]["fc_act"], means["fc_act"].numpy(), atol=1e-6)
+        assert both[reading]["fc_act"].shape == (N, 4)  # fewer images than the rule asks: all of them
+    np.testing.assert_allclose(both["images"]["act"], means["act"].numpy(), atol=1e-6)
+    assert both["positions"]["act"].shape == (1000, 6)
     with pytest.raises(ValueError, match="reading"):
-        layer_rows(net, x, "synthetic", "pixels")
+        layer_rows(net, x, "synthetic", ("pixels",))
 
 
-def test_pairs_refuse_networks_with_other_datapoints():
+def test_the_row_rule_scales_with_the_layer_and_applies_to_both_readings():
+    assert rows_wanted(16, 64, 1024) == 1024 and rows_wanted(64, 64, 1024) == 4096 and rows_wanted(512, 8, 1024) == 4096
+    net, x = Net(), images()
+    rows = layer_rows(net, x, "synthetic", rows_per_neuron=20, min_rows=50)  # 6 channels: 120 rows; fc 4: 80
+    assert rows["positions"]["act"].shape == (120, 6) and rows["images"]["act"].shape == (120, 6)
+    assert rows["positions"]["fc_act"].shape == (80, 4) and rows["images"]["fc_act"].shape == (80, 4)
+    means, _ = collect_activations(net, x, batch_size=64)  # the images reading draws test images
+    picks = row_indices("synthetic", N, (6, H, W), 120, "images")
+    np.testing.assert_allclose(rows["images"]["act"], means["act"].numpy()[picks], atol=1e-6)
+    # a one-position layer under "positions" is the images reading (the same images)
+    np.testing.assert_allclose(rows["positions"]["fc_act"], rows["images"]["fc_act"])
+
+
+def test_pairs_hold_every_measure_over_the_same_rows_and_refuse_networks_with_other_datapoints():
     rng = np.random.default_rng(0)
-    runs = {s: {"act": rng.normal(size=(300, 6))} for s in (0, 1)}
-    table = pairs_table(runs, {7: {"act": rng.normal(size=(300, 6))}}, "positions")
-    assert list(table["kind"]) == ["within", "baseline", "baseline"] and set(table["rows"]) == {300}
+    runs = {s: {"positions": {"act": rng.normal(size=(300, 6))}} for s in (0, 1)}
+    table = pairs_table(runs, {7: {"positions": {"act": rng.normal(size=(300, 6))}}}, rows_per_neuron=100, min_rows=10)
+    assert list(table["kind"].unique()) == ["within", "baseline"] and len(table) == 3 * 3
+    assert set(table["measure"]) == {"pwcca", "cka", "procrustes"} and set(table["rows"]) == {300}
+    assert set(table["rows_wanted"]) == {600} and set(table["neurons"]) == {6}  # fewer rows than asked: said so
     assert set(table["reading"]) == {"positions"}
-    runs[1] = {"act": rng.normal(size=(299, 6))}
+    within = table[table["kind"] == "within"].set_index("measure")["distance"]
+    a, b = runs[0]["positions"]["act"], runs[1]["positions"]["act"]
+    assert within["pwcca"] == pytest.approx(pwcca_distance(a, b), abs=1e-12)
+    runs[1] = {"positions": {"act": rng.normal(size=(299, 6))}}
     with pytest.raises(ValueError, match="datapoints"):
         pairs_table(runs)
+
+
+def test_pwcca_on_fewer_datapoints_than_neurons_is_refused_and_the_others_are_computed():
+    rng = np.random.default_rng(0)
+    runs = {s: {"images": {"wide": rng.normal(size=(40, 50))}} for s in (0, 1)}
+    with pytest.raises(ValueError, match="layer 'wide' has 40 datapoints for 50 neurons under the 'images' reading: "
+                                         "PWCCA needs more datapoints than neurons"):
+        pairs_table(runs)
+    assert len(pairs_table(runs, measures=("cka", "procrustes"))) == 2
