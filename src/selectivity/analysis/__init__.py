@@ -1,2 +1,2 @@
 """Analysis of trained runs: activation dumps, unit metrics (selectivity, precision, dead units)
-and representational similarity (PWCCA, see selectivity.cca)."""
+and representational similarity between runs (the rows and pairs; the measures are selectivity.similarity)."""
