@@ -15,6 +15,11 @@ group of layers of one width (``ratio_w<neurons>``), so wide layers' convergence
 own. A layer with fewer datapoints than asked uses all it has (``rows_short`` counts them); PWCCA
 is left out of a layer with no more datapoints than neurons. The curve has converged where doubling
 the rows moves the ratio by less than its standard error over networks.
+
+    python benchmarks/similarity_convergence.py --table docs/performance/similarity_convergence_*.csv
+
+prints the curves of written CSVs as one markdown table (what the README quotes): the ratio, mean ±
+SD over networks, per (data, measure, reading) and rows per neuron.
 """
 
 from __future__ import annotations
@@ -79,16 +84,36 @@ def summarize(pairs: pd.DataFrame, alpha: float, widths: dict[int, int]) -> list
     return out
 
 
+def table(paths: list[Path], column: str = "ratio") -> str:
+    """The curves of written CSVs as a markdown table: one row per (file, measure, reading)."""
+    frames = [pd.read_csv(p).assign(file=Path(p).stem.replace("similarity_convergence_", "")) for p in paths]
+    df = pd.concat(frames, ignore_index=True)
+    rpns = sorted(df["rows_per_neuron"].unique())
+    lines = ["| data | measure | reading | " + " | ".join(f"{r}/neuron" for r in rpns) + " |",
+             "| --- | --- | --- |" + " --- |" * len(rpns)]
+    for (f, m, r), sub in df.groupby(["file", "measure", "reading"], sort=False):
+        cells = {row.rows_per_neuron: f"{getattr(row, column):.2f} ± {row.ratio_sd:.2f}" if column == "ratio"
+                 else f"{getattr(row, column):.3f}" for row in sub.itertuples()}
+        lines.append(f"| {f} | {m} | {r} | " + " | ".join(cells.get(x, "–") for x in rpns) + " |")
+    return "\n".join(lines)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--results", type=Path, required=True, help="an experiment's results folder")
-    ap.add_argument("--data", type=Path, required=True, help="its prepared dataset .npz")
+    ap.add_argument("--table", type=Path, nargs="+", help="print written curves as a markdown table, and stop")
+    ap.add_argument("--column", default="ratio", help="with --table: ratio (± SD), within or between")
+    ap.add_argument("--results", type=Path, help="an experiment's results folder")
+    ap.add_argument("--data", type=Path, help="its prepared dataset .npz")
     ap.add_argument("--alpha", type=float, default=-10.0)
     ap.add_argument("--rows-per-neuron", type=int, nargs="+", default=[2, 4, 8, 16, 32, 64, 128, 256])
     ap.add_argument("--measures", nargs="+", default=list(DEFAULT_MEASURES))
     ap.add_argument("--out", type=Path, help="CSV of the curves")
     args = ap.parse_args()
-
+    if args.table:
+        print(table(args.table, args.column))
+        return
+    if not args.results or not args.data:
+        ap.error("--results and --data are required (or --table)")
     data = load_prepared(args.data)
     models, base = seed_models(args.results, args.alpha), seed_models(args.results, 0.0)
     top = max(args.rows_per_neuron)

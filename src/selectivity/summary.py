@@ -15,8 +15,17 @@ def machine() -> str:
 
     import torch
 
-    return (f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-            f"torch {torch.__version__}")
+    return (f"{platform.machine()}{f' ({cpu_model()})' if cpu_model() else ''}, {os.cpu_count()} CPUs, "
+            f"Python {platform.python_version()}, torch {torch.__version__}")
+
+
+def cpu_model() -> str:
+    """The CPU's model name (Linux), '' where it cannot be read: numbers trained on CPU depend on it."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
+    except OSError:
+        return ""
 
 
 def summarize(paths, network_mean: str = "layers") -> str:
@@ -53,7 +62,12 @@ def similarity_ratios(path) -> str:
     lines = [f"{path}: distance ratio rho(alpha, alpha0) : rho(alpha, alpha), mean over layers; mean [CI] over networks",
              f"  {'measure':12} {'reading':10} {'rows':>13} {'alpha':>6} {'n':>3}  {'ratio':>6} {'CI':>15}  "
              f"{'layers > 1':>10}  {'p':>8}  {'p corr.':>8}"]
-    for r in ratios.sort_values(["measure", "reading", "alpha"]).itertuples():
+    from .names import SIMILARITY_READINGS
+    from .similarity import MEASURES
+
+    order = {name: i for i, name in enumerate([*MEASURES, *SIMILARITY_READINGS])}
+    ratios = ratios.sort_values(["measure", "reading", "alpha"], key=lambda c: c.map(order) if c.name != "alpha" else c)
+    for r in ratios.itertuples():
         up = above.loc[(r.measure, r.reading, r.alpha)]
         n_up = f"{up['sum']}/{up['size']}"
         lo, hi = (int(v) for v in rows.loc[(r.measure, r.reading)])
