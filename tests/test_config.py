@@ -194,5 +194,9 @@ def test_schema_agrees_with_the_package():
     assert analysis["similarity_readings"]["default"] == list(SIMILARITY_READINGS)
     assert analysis["rows_per_neuron"]["default"] == similarity.DEFAULT_ROWS_PER_NEURON
     assert analysis["min_rows"]["default"] == similarity.DEFAULT_MIN_ROWS
+    from selectivity.names import SI_NULL_PERMUTATIONS, SI_NULL_SEED
+
+    assert (analysis["si_null_permutations"]["default"], analysis["si_null_seed"]["default"]) == (
+        SI_NULL_PERMUTATIONS, SI_NULL_SEED)
     options = exp["model_options"]["properties"]
     assert options["activation"]["enum"] == ["relu", "leaky_relu"]

@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from .names import DATASETS, SIMILARITY_READINGS
+from .names import DATASETS, SI_NULL_PERMUTATIONS, SI_NULL_SEED, SIMILARITY_READINGS
 
 SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -72,7 +72,8 @@ def _unit_metrics(args) -> None:
     from .analysis.unit_metrics import unit_table
     from .tables import write_csv
 
-    units = unit_table(load_activations(args.acts), n_top=args.precision_n, eps=args.eps)
+    units = unit_table(load_activations(args.acts), n_top=args.precision_n, eps=args.eps,
+                       null_permutations=args.null_permutations, null_seed=args.null_seed)
     write_csv(units, args.out)
     print(f"{args.out}: {len(units)} units, {int(units['dead'].sum())} dead")
 
@@ -169,6 +170,61 @@ def _similarity_ratios(args) -> None:
     print(similarity_ratios(args.stats))
 
 
+def _pairs(items: list[str], option: str) -> dict[str, list[str]]:
+    """EXPERIMENT=PATH items (repeatable) by experiment."""
+    out: dict[str, list[str]] = {}
+    for item in items:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise SystemExit(f"{option} {item!r}: expected EXPERIMENT=PATH")
+        out.setdefault(name, []).append(path)
+    return out
+
+
+def _claims_table(args) -> None:
+    from .claims.evaluate import build_claims
+    from .claims.table import format_table, html, write_claims
+    from .io import atomic_path
+
+    if args.params:
+        params = json.loads(args.params)
+    else:
+        import yaml
+
+        from .claims.params import claims_params
+        from .config import load_schema, validate_config
+
+        with open(args.config) as f:
+            params = claims_params(validate_config(yaml.safe_load(f), load_schema(args.schema), args.config))
+    runs = {e: p[-1] for e, p in _pairs(args.runs, "--runs").items()}
+    robustness = {e: p[-1] for e, p in _pairs(args.robustness, "--robustness").items()}
+    df = build_claims(params, runs, _pairs(args.similarity, "--similarity"), robustness)
+    write_claims(df, args.out)
+    if args.html:
+        with atomic_path(args.html) as tmp:
+            Path(tmp).write_text(html(df))
+    print(format_table(df))
+    print(f"{args.out}: {len(df)} rows, {int(df['configured'].sum())} configured")
+
+
+def _claims(args) -> None:
+    from .claims.table import format_table, read_claims
+
+    print(format_table(read_claims(args.table), all_variants=args.all_variants))
+
+
+def _claims_readme(args) -> None:
+    from .claims.table import update_readme
+
+    snapshots = {Path(p).stem: Path(p) for p in args.snapshots}
+    differ = update_readme(Path(args.readme), snapshots, check=args.check)
+    if args.check and differ:
+        raise SystemExit(f"{args.readme}: the claims blocks of {differ} differ from their snapshots; run "
+                         "`python -m selectivity claims-readme`")
+    print(f"{args.readme}: {'checked' if args.check else 'updated'} {sorted(snapshots)}"
+          + (f" ({differ} changed)" if differ and not args.check else ""))
+
+
 def _summarize(args) -> None:
     from .summary import summarize
 
@@ -221,6 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="units CSV")
     s.add_argument("--precision-n", type=int, default=None, help="top-N images (default: test images per class)")
     s.add_argument("--eps", type=float, default=1e-7, help="epsilon of the selectivity index")
+    s.add_argument("--null-permutations", type=int, default=SI_NULL_PERMUTATIONS,
+                   help="label permutations of the SI null (0: none)")
+    s.add_argument("--null-seed", type=int, default=SI_NULL_SEED, help="seed of the SI null's permutations")
     s.set_defaults(func=_unit_metrics)
 
     s = sub.add_parser("similarity", help="representational similarity (PWCCA, CKA, Procrustes) within an alpha "
@@ -296,6 +355,32 @@ def build_parser() -> argparse.ArgumentParser:
                                                  "its statistics CSV (what the README quotes)")
     s.add_argument("stats", help="the figure's CSV, e.g. figures/demo/fig3.csv")
     s.set_defaults(func=_similarity_ratios)
+
+    s = sub.add_parser("claims-table", help="decide the paper's claims from the tables (writes the claims CSV)")
+    g = s.add_mutually_exclusive_group(required=True)
+    g.add_argument("--params", help="JSON of the resolved claims parameters (what the workflow passes)")
+    g.add_argument("--config", help="a workflow config to resolve them from")
+    s.add_argument("--schema", default=str(SCHEMA), help="the config schema (default: the workflow's)")
+    s.add_argument("--runs", action="append", default=[], help="EXPERIMENT=runs_all.csv (one per experiment)")
+    s.add_argument("--similarity", action="append", default=[], help="EXPERIMENT=similarity table (repeat)")
+    s.add_argument("--robustness", action="append", default=[], help="EXPERIMENT=robustness_all.csv")
+    s.add_argument("--out", required=True, help="claims CSV")
+    s.add_argument("--html", help="the report's claims page (HTML)")
+    s.set_defaults(func=_claims_table)
+
+    s = sub.add_parser("claims", help="print a claims table (figures/<preset>/claims.csv)")
+    s.add_argument("table", help="claims CSV")
+    s.add_argument("--all-variants", action="store_true", help="every variant, not only the configured ones")
+    s.set_defaults(func=_claims)
+
+    s = sub.add_parser("claims-readme", help="rewrite (--check: compare) the README's claims blocks from "
+                                             "docs/claims/<preset>.csv")
+    s.add_argument("snapshots", nargs="*", default=[str(p) for p in sorted((SCHEMA.parents[2] / "docs" / "claims")
+                                                                          .glob("*.csv"))],
+                   help="claims CSVs, one per preset (default: docs/claims/*.csv)")
+    s.add_argument("--readme", default=str(SCHEMA.parents[2] / "README.md"))
+    s.add_argument("--check", action="store_true", help="fail if a block differs, change nothing")
+    s.set_defaults(func=_claims_readme)
 
     s = sub.add_parser("summarize", help="per-alpha mean and SD over seeds of a runs table (what the README quotes)")
     s.add_argument("runs", nargs="+", help="runs table(s) (results/<experiment>/runs_all.csv)")

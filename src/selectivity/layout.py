@@ -40,6 +40,8 @@ ROBUSTNESS_TABLE = "{results}/{experiment}/robustness_all.csv"
 SIMILARITY_TABLE = "{results}/{experiment}/similarity/alpha_{alpha}.csv"
 FIGURE = "{figures}/{figure}.pdf"
 FIGURE_STATS = "{figures}/{figure}.csv"
+CLAIMS = "{figures}/claims.csv"
+CLAIMS_PAGE = "{figures}/claims.html"
 
 # file name (or pattern) -> the job that writes it: what a message says to rebuild a bad file
 PRODUCERS = {
@@ -51,6 +53,7 @@ PRODUCERS = {
     "units.csv": "the run's `unit_metrics` job",
     "robustness.csv": "the run's `robustness` job",
     "robustness_all.csv": "the experiment's `collect_robustness` job",
+    "claims.csv": "the `claims` job",
     r"runs_\w+\.csv": "the experiment's `collect_runs` job",
     r"layers_\w+\.csv": "the experiment's `collect_runs` job",
     r"alpha_[^/]+\.csv": "the `similarity` job of that alpha",

@@ -91,9 +91,10 @@ def compare_to_control(
 
 
 def compare_signs(df: pd.DataFrame, value: str, ci: float = 0.95, n_bootstrap: int = 10000,
-                  seed: int = 0) -> pd.DataFrame:
-    """alpha < 0 against alpha > 0 at equal |alpha|: Wilcoxon rank-sum per |alpha| present on both
-    sides, Bonferroni-corrected over those |alpha|. One row per |alpha| with both sides' n, mean, CI."""
+                  seed: int = 0, test: str = "ranksum", equal_var: bool = True) -> pd.DataFrame:
+    """alpha < 0 against alpha > 0 at equal |alpha|: Wilcoxon rank-sum (the paper's; or ``test``
+    "t") per |alpha| present on both sides, Bonferroni-corrected over those |alpha|. One row per
+    |alpha| with both sides' n, mean, CI."""
     rows = []
     for mag in sorted({abs(a) for a in df["alpha"] if a != 0}):
         neg = df.loc[df["alpha"] == -mag, value].to_numpy(float)
@@ -103,7 +104,7 @@ def compare_signs(df: pd.DataFrame, value: str, ci: float = 0.95, n_bootstrap: i
             low, high = bootstrap_ci(vals, ci, n_bootstrap, seed) if len(vals) else (np.nan, np.nan)
             row.update({f"{side}_n": len(vals), f"{side}_mean": vals.mean() if len(vals) else np.nan,
                         f"{side}_ci_low": low, f"{side}_ci_high": high})
-        row["statistic"], row["p"] = two_sample_test(neg, pos, "ranksum") if len(neg) and len(pos) else (np.nan, np.nan)
+        row["statistic"], row["p"] = two_sample_test(neg, pos, test, equal_var) if len(neg) and len(pos) else (np.nan, np.nan)
         rows.append(row)
     out = pd.DataFrame(rows)
     out["p_corrected"] = bonferroni(out["p"]) if len(out) else []
@@ -117,3 +118,19 @@ def paired_t(a, b) -> tuple[float, float]:
         return np.nan, np.nan
     r = sps.ttest_rel(a, b)
     return float(r.statistic), float(r.pvalue)
+
+
+def two_sample_bootstrap_ci(a, b, statistic, ci: float = 0.95, n_resamples: int = 10000,
+                            seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap CI of ``statistic(a, b)`` (e.g. a ratio or difference of means of two
+    independent groups), each group resampled with replacement on its own. NaNs if a group has
+    fewer than 2 values."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if len(a) < 2 or len(b) < 2:
+        return np.nan, np.nan
+    rng = np.random.default_rng(seed)
+    ia = rng.integers(0, len(a), (n_resamples, len(a)))
+    ib = rng.integers(0, len(b), (n_resamples, len(b)))
+    values = statistic(a[ia], b[ib])  # vectorized over resamples (rows)
+    tail = (1 - ci) / 2 * 100
+    return float(np.nanpercentile(values, tail)), float(np.nanpercentile(values, 100 - tail))

@@ -41,9 +41,10 @@ rule unit_metrics:
             else ""
         ),
         eps=lambda wc: experiment(wc.experiment)["training"]["selectivity_eps"],
+        null=f"--null-permutations {ANALYSIS['si_null_permutations']} --null-seed {ANALYSIS['si_null_seed']}",
     shell:
         "python -m selectivity unit-metrics --acts {input.acts} --out {output} "
-        "{params.precision} --eps {params.eps} > {log} 2>&1"
+        "{params.precision} --eps {params.eps} {params.null} > {log} 2>&1"
 
 
 rule similarity:

@@ -131,6 +131,7 @@ METRICS_CODE = code(
     "analysis/unit_metrics.py",
     "analysis/precision.py",
     "analysis/dead.py",
+    "analysis/si_null.py",
     "metrics.py",
 )
 TABLE_CODE = code("tables.py", "analysis/unit_metrics.py")
@@ -360,6 +361,60 @@ def figure_input_args(wildcards, input):
     )
 
 
+# the claims table (rule claims): its resolved parameters, inputs and code
+from selectivity.claims.params import claims_params
+
+CLAIMS_PARAMS = claims_params(config)
+CLAIMS_CODE = code(
+    "claims/evaluate.py",
+    "claims/rules.py",
+    "claims/registry.py",
+    "claims/table.py",
+    "plots/similarity.py",
+    "plots/robust_si.py",
+    "plots/panels.py",
+    "plots/quantities.py",
+    "robustness/measures.py",
+    "robustness/params.py",
+    "stats.py",
+)
+
+
+def claims_tables(wildcards):
+    """Input function of rule claims: every experiment's runs table, the similarity tables of the
+    experiments Figure 3 shows, the robustness tables of robustness.experiments."""
+    p = CLAIMS_PARAMS
+    return {
+        "runs": [
+            pattern(layout.RUNS_TABLE, experiment=e, subset="all")
+            for e in p["experiments"]
+        ],
+        "similarity": [
+            pattern(layout.SIMILARITY_TABLE, experiment=e, alpha=a)
+            for e, s in p["similarity"].items()
+            for a in select_alphas(experiment(e)["alphas"], "penalize")
+        ],
+        "robustness": [
+            pattern(layout.ROBUSTNESS_TABLE, experiment=e) for e in p["robustness"]
+        ],
+    }
+
+
+def claims_input_args(wildcards, input):
+    """--runs / --similarity / --robustness EXPERIMENT=PATH for the claims table's inputs."""
+    tables = claims_tables(wildcards)
+    args = []
+    for option, templates in (
+        ("runs", layout.RUNS_TABLE),
+        ("similarity", layout.SIMILARITY_TABLE),
+        ("robustness", layout.ROBUSTNESS_TABLE),
+    ):
+        for path in tables[option]:
+            name = Path(path).relative_to(RESULTS).parts[0]
+            args.append(f"--{option} {name}={path}")
+    return " ".join(args)
+
+
 def all_targets():
     """Every figure whose experiments are configured, every experiment's full tables, and every
     run's record (checkpoint, log, summary, unit metrics; robustness for the experiments of
@@ -383,4 +438,4 @@ def all_targets():
         for path in [pattern(layout.ROBUSTNESS_TABLE, experiment=name)]
         + run_files(name, "all", layout.ROBUSTNESS)
     ]
-    return figures + tables + runs + robustness
+    return figures + tables + runs + robustness + [pattern(layout.CLAIMS)]

@@ -3,7 +3,10 @@ and per network.
 
 Units table: layer_index, layer, unit, si (Eq. 1 over the whole test set), dead (A.6), si_alive
 (SI, NaN for dead units), precision (A.5; NaN for dead units, whose "top N images" are all ties and
-so an artefact of the test-set order), preferred_class (argmax of the class-conditional means).
+so an artefact of the test-set order), preferred_class (argmax of the class-conditional means), si_null (the unit's mean SI under
+shuffled test labels: ``si_null``, the level of a unit with no class information), precision_all
+(precision of every unit, dead ones included: their top N images are ties, ranked by test-set
+order; the reading that counts them, against ``precision``'s that leaves them out).
 
 SI uses ``selectivity.metrics.class_selectivity``: the same definition as the training regularizer.
 With ReLUs SI lies in [0, 1]; with leaky ReLUs activations can be negative, Eq. 1's denominator can
@@ -16,38 +19,47 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..names import SI_NULL_PERMUTATIONS, SI_NULL_SEED
 from .dead import dead_units
 from .precision import default_n_top, precision
 
-UNIT_COLUMNS = ["layer_index", "layer", "unit", "si", "dead", "si_alive", "precision", "preferred_class"]
+UNIT_COLUMNS = ["layer_index", "layer", "unit", "si", "dead", "si_alive", "precision", "preferred_class", "si_null",
+                "precision_all"]
 LAYER_COLUMNS = ["layer_index", "layer", "n_units", "mean_si", "median_si", "mean_si_alive", "mean_precision",
-                 "dead_fraction", "n_si_outside"]
+                 "dead_fraction", "n_si_outside", "mean_si_null", "mean_precision_all"]
+
 # Network summaries in both readings: Eq. 3's mean over layers of the per-layer values (no prefix)
 # and the value over all units of the network pooled (prefix "units_"); see network_summary.
-NETWORK_COLUMNS = ["mean_si", "median_si", "mean_si_alive", "mean_precision", "dead_fraction",
-                   "units_mean_si", "units_median_si", "units_mean_si_alive", "units_mean_precision",
-                   "units_dead_fraction", "n_units", "n_si_outside"]
+NETWORK_COLUMNS = ["mean_si", "median_si", "mean_si_alive", "mean_precision", "dead_fraction", "mean_si_null",
+                   "mean_precision_all", "units_mean_si", "units_median_si", "units_mean_si_alive",
+                   "units_mean_precision", "units_dead_fraction", "units_mean_si_null", "units_mean_precision_all",
+                   "n_units", "n_si_outside"]
 
 
-def unit_table(acts, n_top: int | None = None, eps: float = 1e-7) -> pd.DataFrame:
-    """acts: ``selectivity.analysis.activations.Activations``. One row per unit (UNIT_COLUMNS)."""
+def unit_table(acts, n_top: int | None = None, eps: float = 1e-7, null_permutations: int = SI_NULL_PERMUTATIONS,
+               null_seed: int = SI_NULL_SEED) -> pd.DataFrame:
+    """acts: ``selectivity.analysis.activations.Activations``. One row per unit (UNIT_COLUMNS);
+    si_null over ``null_permutations`` label permutations drawn with ``null_seed`` (0: NaN)."""
     import torch  # here, so that the tables (layer_summary) load without torch
 
     from ..metrics import class_conditional_means, class_selectivity
+    from .si_null import label_permutations, shuffled_label_si
 
     n_top = n_top or default_n_top(acts.labels, acts.num_classes)
     labels = torch.from_numpy(acts.labels)
+    perms = label_permutations(len(labels), null_permutations, null_seed)
     frames = []
     for i, (name, a) in enumerate(acts.layers.items()):
         a64 = torch.from_numpy(np.asarray(a, dtype=np.float64))
         si = class_selectivity(a64, labels, acts.num_classes, eps).numpy()
         means, _ = class_conditional_means(a64, labels, acts.num_classes)
         dead = dead_units(a)
+        prec = precision(a, acts.labels, acts.num_classes, n_top)
         frames.append(pd.DataFrame({
             "layer_index": i, "layer": name, "unit": np.arange(a.shape[1]), "si": si, "dead": dead,
-            "si_alive": np.where(dead, np.nan, si),
-            "precision": np.where(dead, np.nan, precision(a, acts.labels, acts.num_classes, n_top)),
+            "si_alive": np.where(dead, np.nan, si), "precision": np.where(dead, np.nan, prec),
             "preferred_class": means.argmax(0).numpy(),
+            "si_null": shuffled_label_si(a64, labels, acts.num_classes, perms, eps).numpy(), "precision_all": prec,
         }))
     return pd.concat(frames, ignore_index=True)[UNIT_COLUMNS]
 
@@ -58,12 +70,14 @@ def _outside_unit_interval(si: pd.Series) -> pd.Series:
 
 def layer_summary(units: pd.DataFrame) -> pd.DataFrame:
     """Per layer (LAYER_COLUMNS): n_units, mean and median SI, mean SI and mean precision over the
-    live units, the fraction of dead units, and how many units have SI outside [0, 1]."""
+    live units, the fraction of dead units, how many units have SI outside [0, 1], the mean SI
+    under shuffled labels (the null) and the mean precision of all units, dead ones included."""
     units = units.assign(si_outside=_outside_unit_interval(units["si"]))
     g = units.groupby(["layer_index", "layer"], sort=True)
     out = g.agg(n_units=("unit", "size"), mean_si=("si", "mean"), median_si=("si", "median"),
                 mean_si_alive=("si_alive", "mean"), mean_precision=("precision", "mean"),
-                dead_fraction=("dead", "mean"), n_si_outside=("si_outside", "sum")).reset_index()
+                dead_fraction=("dead", "mean"), n_si_outside=("si_outside", "sum"),
+                mean_si_null=("si_null", "mean"), mean_precision_all=("precision_all", "mean")).reset_index()
     return out[LAYER_COLUMNS]
 
 
@@ -79,11 +93,15 @@ def network_summary(units: pd.DataFrame) -> dict:
         "mean_si_alive": float(layers["mean_si_alive"].mean(skipna=True)),
         "mean_precision": float(layers["mean_precision"].mean(skipna=True)),
         "dead_fraction": float(layers["dead_fraction"].mean()),
+        "mean_si_null": float(layers["mean_si_null"].mean()),
+        "mean_precision_all": float(layers["mean_precision_all"].mean()),
         "units_mean_si": float(units["si"].mean()),
         "units_median_si": float(units["si"].median()),
         "units_mean_si_alive": float(units["si_alive"].mean(skipna=True)),
         "units_mean_precision": float(units["precision"].mean(skipna=True)),
         "units_dead_fraction": float(units["dead"].mean()),
+        "units_mean_si_null": float(units["si_null"].mean()),
+        "units_mean_precision_all": float(units["precision_all"].mean()),
         "n_units": int(len(units)),
         "n_si_outside": int(_outside_unit_interval(units["si"]).sum()),
     }

@@ -15,6 +15,8 @@ QUANTITIES = {  # quantity -> (runs-table column in the "layers" reading, layers
     "si_alive": ("mean_si_alive", "mean_si_alive", "class selectivity index, live units"),
     "precision": ("mean_precision", "mean_precision", "precision, live units"),
     "dead_fraction": ("dead_fraction", "dead_fraction", "proportion of dead units"),
+    "si_null": ("mean_si_null", "mean_si_null", "class selectivity index under shuffled labels"),
+    "precision_all": ("mean_precision_all", "mean_precision_all", "precision, all units"),
 }
 READINGS = {"layers": "mean of layer means", "units": "mean over all units"}
 MEDIAN_READINGS = {"layers": "mean of layer medians", "units": "median over all units"}

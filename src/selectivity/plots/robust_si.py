@@ -95,25 +95,32 @@ def _draw_fits(ax, values, fits, si_column) -> None:
     ax.text(0.02, 0.02, "\n".join(lines), transform=ax.transAxes, fontsize=6, va="bottom")
 
 
-def robust_si_figure(data):
-    runs, rob, opts = data.runs[0], data.robustness[0], data.opts
-    si_column = data.column("si")
-    attack = data.options.get("attack", "pgd")
-    set_name = data.options.get("corruptions", "benchmark")
-    members = set_members(rob, set_name, data.params["name"])
+def network_robustness(rob: pd.DataFrame, set_name: str, attack: str, eps, figure: str):
+    """Per network (alpha, seed): accuracy, relative_drop and clean accuracy under the corruption set
+    (mean over its corruptions and severities) and under ``attack`` at ``eps`` (None: the middle of
+    the table's grid). Returns (corruptions, attack, eps, members)."""
+    members = set_members(rob, set_name, figure)
     grid = sorted(rob.loc[(rob["kind"] == "attack") & (rob["name"] == attack), "level"].unique())
     if not grid:
-        raise ValueError(f"{data.params['name']}: the robustness table holds no {attack} accuracies")
-    eps = data.options.get("eps")
+        raise ValueError(f"{figure}: the robustness table holds no {attack} accuracies")
     eps = grid[(len(grid) - 1) // 2] if eps is None else eps
     if not np.isclose(grid, eps).any():
-        raise ValueError(f"{data.params['name']}: eps {eps} is not in the table's {attack} grid {grid}")
+        raise ValueError(f"{figure}: eps {eps} is not in the table's {attack} grid {grid}")
     corr = level_measures(rob, "corruption")
     corr = corr[corr["name"].isin(members)].groupby(["alpha", "seed"], as_index=False)[
         ["accuracy", "relative_drop", "clean"]].mean()
     att = level_measures(rob, "attack")
     att = att[(att["name"] == attack) & np.isclose(att["level"].astype(float), eps)][
         ["alpha", "seed", "accuracy", "relative_drop", "clean"]]
+    return corr, att, eps, members
+
+
+def robust_si_figure(data):
+    runs, rob, opts = data.runs[0], data.robustness[0], data.opts
+    si_column = data.column("si")
+    attack = data.options.get("attack", "pgd")
+    set_name = data.options.get("corruptions", "benchmark")
+    corr, att, eps, members = network_robustness(rob, set_name, attack, data.options.get("eps"), data.params["name"])
     label = f"{set_name}: {len(members)} corruptions"
     attack_label = f"{attack.upper()}, ε = {eps:g}/255"
     panels = {

@@ -1,0 +1,297 @@
+"""The claims table: every claim of ``claims.registry``, per experiment it applies to and per
+variant of the analysis choices that can change its verdict, decided by ``claims.rules`` over the
+statistics the figures compute (``stats``, ``plots.similarity``, ``plots.robust_si``), from the
+same checked tables, without retraining.
+
+One row per (claim, experiment, variant): CLAIMS_COLUMNS. ``configured`` marks the variant that
+matches the config (its network mean; the paper's Bonferroni correction and rank-sum test;
+precision over live units; for robustness the claim's own networks, α ≤ 0, unadjusted). Figure 3's
+claim has every configured measure and reading as configured: which reading the paper used is
+unknown.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from ..plots.panels import stats_options
+from ..plots.quantities import network_column
+from ..stats import bootstrap_ci, compare_signs, compare_to_control, two_sample_bootstrap_ci
+from . import rules
+from .registry import CLAIMS
+from .table import COLUMNS as CLAIMS_COLUMNS
+
+CORRECTIONS = {"bonferroni": "p_corrected", "none": "p"}
+PAPER_MODELS = {"vgg16": "VGG16", "resnet18": "ResNet18 (Tiny ImageNet)", "resnet50": "ResNet50 (Tiny ImageNet)"}
+
+
+def _variant(**axes) -> str:
+    return ", ".join(f"{k}={v}" for k, v in axes.items())
+
+
+class Table:
+    """Rows of the claims table as they are decided."""
+
+    def __init__(self):
+        self.rows = []
+
+    def add(self, claim: str, experiment: str, verdict: rules.Verdict, configured: bool, **axes) -> None:
+        c = CLAIMS[claim]
+        self.rows.append({"claim": claim, "experiment": experiment, "variant": _variant(**axes),
+                          "configured": bool(configured), **verdict.row(), "figures": " ".join(c.figures),
+                          "source": c.source, "words": c.words})
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=CLAIMS_COLUMNS)
+
+
+def _side(runs: pd.DataFrame, side: int) -> pd.DataFrame:
+    return runs[np.sign(runs["alpha"]) * side >= 0]
+
+
+def _selectivity_claims(t: Table, name: str, runs: pd.DataFrame, p: dict, opts: dict) -> None:
+    """Claims 1a, 1b, 2a, 2b, 3a, 3b, 4, 8a-8d of one ReLU experiment."""
+    level, cfg_mean = p["claims"]["level"], p["network_mean"]
+    acc = runs.assign(test_accuracy=100 * runs["test_accuracy"])
+    neg, pos = _side(runs, -1), _side(runs, 1)
+    has_neg, has_pos = (runs["alpha"] < 0).any(), (runs["alpha"] > 0).any()
+    acc_neg = compare_to_control(_side(acc, -1), "test_accuracy", **opts) if has_neg else None
+    acc_pos = compare_to_control(_side(acc, 1), "test_accuracy", **opts) if has_pos else None
+    for mean in ("layers", "units"):
+        si = network_column("si", mean)
+        for corr, pcol in CORRECTIONS.items():
+            axes, conf = dict(network_mean=mean, correction=corr), mean == cfg_mean and corr == "bonferroni"
+            if has_neg:
+                stats = compare_to_control(neg, si, **opts)
+                t.add("1a", name, rules.direction(stats, -1, -1, level, pcol, "mean SI"), conf, **axes)
+                t.add("1b", name, rules.reduction_at_no_cost(stats, acc_neg, _si_ratios(neg, si, opts),
+                                                             p["claims"]["selectivity_factor"], level, pcol),
+                      conf, **axes)
+                prec = {"live": network_column("precision", mean), "all": network_column("precision_all", mean)}
+                for which, column in prec.items():
+                    t.add("8c", name, rules.direction(compare_to_control(neg, column, **opts), -1, -1, level, pcol,
+                                                      "mean precision"), conf and which == "live",
+                          precision=which, **axes)
+            else:
+                for c in ("1a", "1b"):
+                    t.add(c, name, rules.not_configured("no α < 0 runs"), conf, **axes)
+            if has_pos:
+                stats = compare_to_control(pos, si, **opts)
+                t.add("3a", name, rules.direction(stats, 1, 1, level, pcol, "mean SI"), conf, **axes)
+                dead = compare_to_control(pos, network_column("dead_fraction", mean), **opts)
+                t.add("8a", name, rules.direction(dead, 1, 1, level, pcol, "dead fraction"), conf, **axes)
+                for which, column in {"live": network_column("precision", mean),
+                                      "all": network_column("precision_all", mean)}.items():
+                    stats_p = compare_to_control(pos, column, **opts)
+                    smallest = stats_p[stats_p["alpha"] > 0]["alpha"].min()
+                    t.add("8d", name, rules.direction(stats_p[stats_p["alpha"].isin([0, smallest])], 1, 1, level,
+                                                      pcol, "mean precision"),
+                          conf and which == "live", precision=which, **axes)
+            else:
+                t.add("3a", name, rules.not_configured("no α > 0 runs"), conf, **axes)
+        axes, conf = dict(network_mean=mean), mean == cfg_mean
+        if has_neg:
+            t.add("2a", name, _null_verdict(runs, mean, level, opts), conf, **axes)
+        if has_pos:
+            t.add("8b", name, _consistency(pos, mean, opts), conf, **axes)
+    if has_neg:
+        t.add("2b", name, _small_drop(acc, p["claims"]["small_drop"], opts), True)
+    for corr, pcol in CORRECTIONS.items():
+        conf = corr == "bonferroni"
+        t.add("3b", name, rules.direction(acc_pos, 1, -1, level, pcol, "test accuracy (%)") if has_pos
+              else rules.not_configured("no α > 0 runs"), conf, correction=corr)
+        for test in ("ranksum", "t"):
+            signs = compare_signs(acc, "test_accuracy", opts["ci"], opts["n_bootstrap"], opts["seed"], test=test,
+                                  equal_var=opts["equal_var"])
+            t.add("4", name, rules.promoting_costs_more(signs, level, pcol) if len(signs)
+                  else rules.not_configured("no |α| on both sides"), conf and test == "ranksum", test=test,
+                  correction=corr)
+
+
+def _si_ratios(runs: pd.DataFrame, si: str, opts: dict) -> pd.DataFrame:
+    """Per alpha != 0: SI(alpha = 0) / SI(alpha), ratio of the means with a two-sample bootstrap CI."""
+    control = runs.loc[runs["alpha"] == 0, si].to_numpy(float)
+    rows = []
+    for a, sub in runs[runs["alpha"] != 0].groupby("alpha"):
+        vals = sub[si].to_numpy(float)
+        low, high = two_sample_bootstrap_ci(control, vals, lambda c, v: c.mean(1) / v.mean(1), opts["ci"],
+                                            opts["n_bootstrap"], opts["seed"])
+        rows.append({"alpha": a, "ratio": control.mean() / vals.mean(), "ci_low": low, "ci_high": high,
+                     "n": len(vals)})
+    return pd.DataFrame(rows, columns=["alpha", "ratio", "ci_low", "ci_high", "n"])
+
+
+def _null_verdict(runs: pd.DataFrame, mean: str, level: float, opts: dict) -> rules.Verdict:
+    a = float(runs["alpha"].min())
+    sub = runs[runs["alpha"] == a]
+    null = sub[network_column("si_null", mean)].to_numpy(float)
+    if np.isnan(null).all():
+        return rules.not_configured("no SI null (analysis.si_null_permutations: 0)")
+    diff = sub[network_column("si", mean)].to_numpy(float) - null
+    p = float(sps.ttest_1samp(diff, 0.0, alternative="greater").pvalue) if len(diff) > 1 and diff.std() > 0 else np.nan
+    return rules.not_above_null(diff, bootstrap_ci(diff, opts["ci"], opts["n_bootstrap"], opts["seed"]), p, a, level)
+
+
+def _small_drop(acc: pd.DataFrame, threshold: float, opts: dict) -> rules.Verdict:
+    a = float(acc["alpha"].min())
+    control = acc.loc[acc["alpha"] == 0, "test_accuracy"].to_numpy(float)
+    vals = acc.loc[acc["alpha"] == a, "test_accuracy"].to_numpy(float)
+    ci = two_sample_bootstrap_ci(control, vals, lambda c, v: c.mean(1) - v.mean(1), opts["ci"], opts["n_bootstrap"],
+                                 opts["seed"])
+    p = sps.ttest_ind(control, vals, equal_var=opts["equal_var"]).pvalue if len(vals) > 1 else np.nan
+    return rules.small_cost(float(control.mean() - vals.mean()), ci, float(p), len(vals), a, threshold)
+
+
+def _consistency(pos: pd.DataFrame, mean: str, opts: dict) -> rules.Verdict:
+    """8b: Spearman rho(alpha, SI of live units) - rho(alpha, SI), networks resampled."""
+    alive, si = network_column("si_alive", mean), network_column("si", mean)
+    x = pos[["alpha", alive, si]].dropna().to_numpy(float)
+    if len(x) < 4:
+        return rules.not_configured("fewer than 4 networks with α ≥ 0")
+
+    def diff(rows):
+        return sps.spearmanr(rows[:, 0], rows[:, 1])[0] - sps.spearmanr(rows[:, 0], rows[:, 2])[0]
+
+    rng = np.random.default_rng(opts["seed"])
+    boots = [diff(x[rng.integers(0, len(x), len(x))]) for _ in range(min(opts["n_bootstrap"], 2000))]
+    tail = (1 - opts["ci"]) / 2 * 100
+    ci = (float(np.nanpercentile(boots, tail)), float(np.nanpercentile(boots, 100 - tail)))
+    return rules.interval_sign(float(diff(x)), ci, len(x), "Spearman ρ(α, SI live units) − ρ(α, SI all units), α ≥ 0")
+
+
+def _similarity_claims(t: Table, name: str, pairs: pd.DataFrame, p: dict, opts: dict) -> None:
+    from ..plots.similarity import network_distances, ratio_rows
+
+    per_net = network_distances(pairs)
+    for (measure, reading), sub in per_net.groupby(["measure", "reading"], sort=True):
+        ratios = ratio_rows(sub, name, [], opts)
+        for corr, pcol in CORRECTIONS.items():
+            t.add("5", name, rules.ratio_above_one(ratios, p["claims"]["level"], pcol), corr == "bonferroni",
+                  measure=measure, reading=reading, correction=corr)
+
+
+def _robustness_claims(t: Table, name: str, runs: pd.DataFrame, rob: pd.DataFrame, p: dict, opts: dict) -> None:
+    from ..plots.robust_si import SUBSETS, covariate_fit, network_robustness, regression
+
+    o = p["robustness"][name]
+    corr, att, eps, members = network_robustness(rob, o["corruptions"], o["attack"], o["eps"], "claims")
+    level = p["claims"]["level"]
+    for claim, table, sign_drop, what in (("7a", corr, 1, f"corruptions ({o['corruptions']}, {len(members)})"),
+                                          ("7b", att, -1, f"{o['attack'].upper()} ε = {eps:g}/255")):
+        for mean in ("layers", "units"):
+            si = network_column("si", mean)
+            for measure, sign in (("relative_drop", sign_drop), ("accuracy", -sign_drop)):
+                values = table.rename(columns={measure: "value"})[["alpha", "seed", "value", "clean"]].merge(
+                    runs[["experiment", "alpha", "seed", si]], on=["alpha", "seed"], validate="one_to_one")
+                for subset, keep in (("α≤0", SUBSETS["penalize"]), ("α≥0", SUBSETS["promote"]), ("all", SUBSETS["all"])):
+                    sub = values[keep(values["alpha"].astype(float))]
+                    for adjustment in ("none", "clean accuracy"):
+                        axes = dict(measure=measure, networks=subset, adjustment=adjustment, network_mean=mean)
+                        conf = subset == "α≤0" and adjustment == "none" and mean == p["network_mean"]
+                        if len(sub) < 3 or sub[si].nunique() < 2:
+                            t.add(claim, name, rules.not_configured("fewer than 3 networks"), conf, **axes)
+                            continue
+                        if adjustment == "none":
+                            fit = regression(sub, si, "value", "", opts["ci"], measure).set_index("quantity")
+                            row = fit.loc["slope"]
+                        else:
+                            fit = covariate_fit(sub, si, "value", "clean", "", opts["ci"], measure).set_index("quantity")
+                            row = fit.loc["partial_slope"]
+                        statistic = f"slope of {measure.replace('_', ' ')} under {what} on mean SI"
+                        t.add(claim, name, rules.slope_sign(float(row["mean"]), (float(row["ci_low"]),
+                                                            float(row["ci_high"])), float(row["p"]), int(row["n"]),
+                                                            sign, level, statistic), conf, **axes)
+
+
+def _leaky_claims(t: Table, name: str, runs: pd.DataFrame, p: dict, opts: dict) -> None:
+    t.add("8e", name, rules.all_zero(runs["dead_fraction"].to_numpy(float), "largest dead fraction of a network"),
+          True)
+    acc = runs.assign(test_accuracy=100 * runs["test_accuracy"])
+    has_pos = (runs["alpha"] > 0).any()
+    for corr, pcol in CORRECTIONS.items():
+        verdict = (rules.direction(compare_to_control(_side(acc, 1), "test_accuracy", **opts), 1, -1,
+                                   p["claims"]["level"], pcol, "test accuracy (%)")
+                   if has_pos else rules.not_configured("no α > 0 runs"))
+        t.add("8f", name, verdict, corr == "bonferroni", correction=corr)
+
+
+def _same_laws(t: Table, p: dict, opts: dict, runs: dict[str, pd.DataFrame]) -> None:
+    """Claim 6 (the configured verdicts of 1a-4 per VGG16 / Tiny ImageNet experiment) and 6b."""
+    frame = t.frame()
+    for model, label in PAPER_MODELS.items():
+        names = [n for n, x in p["experiments"].items() if x["model"] == model and not x["leaky"]
+                 and (model == "vgg16" or x["dataset"] == "tiny_imagenet")]
+        if not names:
+            t.add("6", label, rules.not_configured(f"no {label} experiment in the config"), True)
+            if model != "vgg16":
+                t.add("6b", label, rules.not_configured(f"no {label} experiment in the config"), True)
+            continue
+        for name in names:
+            mine = frame[(frame["experiment"] == name) & frame["configured"]
+                         & frame["claim"].isin(["1a", "1b", "2a", "2b", "3a", "3b", "4"])]
+            verdict = rules.combine(list(mine["verdict"]))
+            counts = mine["verdict"].value_counts()
+            t.add("6", name, rules.Verdict(verdict, "claims 1a–4 (configured variants)", n=len(mine),
+                                           detail=", ".join(f"{k}: {v}" for k, v in counts.items())), True)
+            if model != "vgg16":
+                acc = runs[name].assign(test_accuracy=100 * runs[name]["test_accuracy"])
+                stats = compare_to_control(_side(acc, -1), "test_accuracy", **opts)
+                for corr, pcol in CORRECTIONS.items():
+                    t.add("6b", name, rules.gain(stats, p["claims"]["level"], pcol, "test accuracy (points)"),
+                          corr == "bonferroni", correction=corr)
+
+
+def claims_table(params: dict, runs: dict[str, pd.DataFrame], pairs: dict[str, pd.DataFrame],
+                 robustness: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The claims table (CLAIMS_COLUMNS). params: ``claims.params.claims_params``; runs: every
+    experiment's checked runs table (all alphas); pairs: the similarity tables of
+    params["similarity"]'s experiments; robustness: the robustness tables of params["robustness"]'s."""
+    opts = stats_options(params["stats"])
+    t = Table()
+    for name, x in params["experiments"].items():
+        (_leaky_claims if x["leaky"] else _selectivity_claims)(t, name, runs[name], params, opts)
+    if not params["similarity"]:
+        t.add("5", "", rules.not_configured("no Figure 3 (similarity figure) in the config"), True)
+    for name in params["similarity"]:
+        _similarity_claims(t, name, pairs[name], params, opts)
+    if not params["robustness"]:
+        for claim in ("7a", "7b"):
+            t.add(claim, "", rules.not_configured("robustness.experiments is empty"), True)
+    for name in params["robustness"]:
+        _robustness_claims(t, name, runs[name], robustness[name], params, opts)
+    if not any(x["leaky"] for x in params["experiments"].values()):
+        for claim in ("8e", "8f"):
+            t.add(claim, "", rules.not_configured("no leaky-ReLU experiment in the config"), True)
+    _same_laws(t, params, opts, runs)
+    order = {c: i for i, c in enumerate(CLAIMS)}
+    out = t.frame()
+    return out.sort_values("claim", key=lambda s: s.map(order), kind="stable", ignore_index=True)
+
+
+def build_claims(params: dict, runs: dict[str, str], similarity: dict[str, list[str]],
+                 robustness: dict[str, str]) -> pd.DataFrame:
+    """The claims table from the files (each read and checked against the runs the config
+    declares): runs tables by experiment, similarity tables (one per alpha <= 0) and robustness
+    tables of the experiments ``params`` lists."""
+    from ..analysis.similarity_table import read_pairs
+    from ..errors import InputError
+    from ..robustness.evaluate import read_robustness
+    from ..tables import read_runs
+
+    def need(kind: str, have: dict, want) -> None:
+        missing = [e for e in want if e not in have]
+        if missing:
+            raise InputError(f"claims: no {kind} given for experiments {missing} (the config's claims need them; "
+                             f"the workflow's rule `claims` passes them)")
+
+    need("runs table", runs, params["experiments"])
+    need("similarity tables", similarity, params["similarity"])
+    need("robustness table", robustness, params["robustness"])
+    x = params["experiments"]
+    tables = {e: read_runs(runs[e], x[e]["alphas"], x[e]["seeds"]) for e in x}
+    pairs = {e: read_pairs(similarity[e], params["similarity"][e], params["similarity_settings"])
+             for e in params["similarity"]}
+    rob = {e: read_robustness(robustness[e], x[e]["alphas"], x[e]["seeds"]) for e in params["robustness"]}
+    return claims_table(params, tables, pairs, rob)

@@ -1,0 +1,42 @@
+"""What the claims table needs from the (validated) config, resolved into one JSON-serializable
+dict: the claims rule's params, so a change of any of it rebuilds the table. Imports nothing heavy
+(the Snakefile reads it at parse time)."""
+
+from __future__ import annotations
+
+from ..config import enabled_figures, figure_experiments, seeds, similarity_settings
+from ..layout import select_alphas
+from ..plots.specs import FIGURES, KINDS
+
+
+def claims_params(config: dict) -> dict:
+    """experiments: per experiment its model, dataset, leaky flag, alphas and seeds; similarity: the
+    experiments the enabled similarity figures show (their alphas <= 0 and the settings the tables
+    must have been computed under); robustness: robustness.experiments with the robust_si figure's
+    options (attack, eps, corruption set; defaults where that figure is not configured); and the
+    statistics options, the configured network mean and the claims section."""
+    exps = config["experiments"]
+    enabled = enabled_figures(config)
+    similarity = {}
+    for fig in enabled:
+        if KINDS[FIGURES[fig].kind].similarity:
+            for e in figure_experiments(config["figures"][fig]):
+                similarity[e] = {"alphas": [float(a) for a in select_alphas(exps[e]["alphas"], "penalize")],
+                                 "seeds": seeds(exps[e])}
+    robust_fig = next((f for f in enabled if FIGURES[f].kind == "robust_si"), None)
+    options = {k: v["default"] for k, v in KINDS["robust_si"].options.items()}
+    if robust_fig:
+        options.update({k: v for k, v in config["figures"][robust_fig].items() if k in options})
+    return {
+        "experiments": {
+            name: {"model": x["model"], "dataset": x["dataset"],
+                   "leaky": x["model_options"].get("activation") == "leaky_relu",
+                   "alphas": [float(a) for a in x["alphas"]], "seeds": seeds(x)}
+            for name, x in exps.items()},
+        "similarity": similarity,
+        "similarity_settings": similarity_settings(config["analysis"]),
+        "robustness": {e: options for e in config["robustness"]["experiments"] if e in exps},
+        "network_mean": config["analysis"]["network_mean"],
+        "stats": dict(config["stats"]),
+        "claims": dict(config["claims"]),
+    }

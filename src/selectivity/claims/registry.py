@@ -1,0 +1,120 @@
+"""The paper's claims, one entry each: the claim in the paper's words and where it says it (seed
+files: 000 = the abstract of the Tiny ImageNet version, 002 = the ICLR paper, 003 = the companion
+robustness result), the figures whose statistics decide it, and its decision rule (a function of
+``claims.rules``, applied by ``claims.evaluate``). Adding a claim is one entry here and, if it
+needs a new kind of statistic, one branch in ``claims.evaluate``.
+
+Imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    words: str  # the paper's words (quoted)
+    source: str  # where the paper says it
+    figures: tuple[str, ...]  # the figures whose statistics decide it
+    rule: str  # the decision rule, in words (claims.rules holds it as code)
+    variants: tuple[str, ...] = ()  # the analysis keys its verdict is computed under (every value)
+
+
+CLAIMS: dict[str, Claim] = {c.id: c for c in (
+    Claim("1a", "The regularizer reliably decreases class selectivity for negative values of α",
+          "002 §4.1, Fig. 1; A.4 (VGG16)", ("fig1", "figA2"),
+          "every α < 0 has a lower mean SI than α = 0 and the most negative α is significantly lower "
+          "(t-test); fails if some α < 0 is significantly higher",
+          ("network_mean", "correction")),
+    Claim("1b", "we could reduce class selectivity by a factor of 2.5 with no impact on test accuracy",
+          "000 abstract; 002 abstract, §4.2, Fig. 2", ("fig1", "fig2"),
+          "some α < 0 has SI(α = 0) / SI(α) with bootstrapped CI low ≥ 2.5 and test accuracy not significantly "
+          "below α = 0 (t-test); fails if every α < 0 has CI high < 2.5 or a significant drop",
+          ("network_mean", "correction")),
+    Claim("2a", "reduce it nearly to zero", "000 abstract; 002 §4.2 (0.003 at α = −30)", ("fig1",),
+          "at the most negative α, SI is not above its shuffled-label null (one-sided t-test over networks of "
+          "SI − null); fails if significantly above",
+          ("network_mean",)),
+    Claim("2b", "with only a small (~2%) drop in test accuracy", "000 abstract; 002 abstract", ("fig2",),
+          "at the most negative α, the accuracy drop acc(0) − acc(α) has a bootstrapped CI whose upper end is ≤ "
+          "claims.small_drop points; fails if its lower end is above"),
+    Claim("3a", "The regularizer increases class selectivity for positive values of α", "002 §4.3, Fig. A1; A.4",
+          ("figA1", "figA4"),
+          "every α > 0 has a higher mean SI than α = 0 and the largest α is significantly higher (t-test); fails "
+          "if some α > 0 is significantly lower",
+          ("network_mean", "correction")),
+    Claim("3b", "regularizing to increase class selectivity significantly decreased test accuracy across all "
+          "models and datasets", "000 abstract; 002 §4.3, Fig. 4; A.4 (Fig. A5)", ("fig4", "figA5"),
+          "every α > 0 is less accurate than α = 0 and the largest α significantly (t-test); fails if some α > 0 "
+          "is significantly more accurate",
+          ("correction",)),
+    Claim("4", "Increasing class selectivity has rapid and deleterious effects on test accuracy compared to "
+          "reducing class selectivity", "002 Fig. 5 (title), Fig. A6, A11", ("fig5", "figA6", "figA11"),
+          "at the largest |α| on both sides α > 0 is less accurate than α < 0, significantly (Wilcoxon rank-sum, "
+          "the paper's); fails if some |α| has α < 0 significantly less accurate",
+          ("test", "correction")),
+    Claim("5", "class selectivity is being suppressed, not simply rotated off-axis ... The distance ratio is "
+          "significantly greater than the baseline for all values of α", "002 §4.1, Fig. 3", ("fig3",),
+          "for every α < 0, ρ(α, α₀) > ρ(α, α) (paired t-test over networks of the layer-averaged distances); "
+          "fails if some α < 0 has it significantly below",
+          ("measure", "reading", "correction")),
+    Claim("6", "The same laws for VGG16 (qualitatively similar to ResNet20) and for ResNet18 / ResNet50 on Tiny "
+          "ImageNet", "002 A.4; 000 abstract", ("figA2", "figA3", "figA4", "figA5", "figA6", "tin_resnet18",
+                                                 "tin_resnet50"),
+          "claims 1a–4 of the experiment (configured variant): holds if all hold, fails if any fails"),
+    Claim("6b", "Using this regularizer to reduce class selectivity ... increased test accuracy by over 2% in "
+          "ResNet18 and 1% in ResNet50 trained on Tiny ImageNet", "000 abstract; 003", ("tin_resnet18",
+                                                                                        "tin_resnet50"),
+          "the best α < 0 is more accurate than α = 0, significantly (t-test); fails if even the best is "
+          "significantly less accurate",
+          ("correction",)),
+    Claim("7a", "decreased class selectivity makes DNNs more robust against naturalistic distortions such as "
+          "blur and noise", "003", ("robust_si", "robust_corruptions"),
+          "slope of the corruption measure on mean SI over networks: relative drop rises (accuracy falls) with "
+          "SI, significantly (t-test of the slope; with the clean-accuracy covariate: of the SI coefficient); "
+          "fails if significantly the other way",
+          ("measure", "networks", "adjustment", "network_mean")),
+    Claim("7b", "decreasing class selectivity also makes DNNs more vulnerable to targeted attacks", "003",
+          ("robust_si", "robust_attacks"),
+          "slope of the attack measure on mean SI: relative drop falls (accuracy rises) with SI, significantly; "
+          "fails if significantly the other way",
+          ("measure", "networks", "adjustment", "network_mean")),
+    Claim("8a", "networks regularized to increase selectivity contained significantly higher proportions of dead "
+          "units", "002 §4.3 (Lethal ReLUs), Fig. A9a", ("figA9",),
+          "every α > 0 has a higher dead fraction than α = 0 and the largest α significantly (t-test); fails if "
+          "some α > 0 is significantly lower",
+          ("network_mean", "correction")),
+    Claim("8b", "Removing the dead units makes the relationship between regularization and selectivity more "
+          "consistent at large regularization scales", "002 §4.3, A.6, Fig. A9b", ("figA9", "figA1"),
+          "over α ≥ 0 networks, Spearman ρ(α, SI of live units) − ρ(α, SI of all units) has a bootstrapped CI "
+          "(networks resampled) above 0; fails if below",
+          ("network_mean",)),
+    Claim("8c", "Regularizing against class selectivity has similar effects when measured using a different class "
+          "selectivity metric", "002 A.5, Fig. A7", ("figA7",),
+          "as 1a, on mean precision", ("precision", "network_mean", "correction")),
+    Claim("8d", "regularizing to promote class selectivity has a consistent effect [on precision] for smaller "
+          "values of α", "002 A.5, Fig. A8", ("figA8",),
+          "the smallest α > 0 has significantly higher mean precision than α = 0 (t-test); fails if significantly "
+          "lower", ("precision", "network_mean", "correction")),
+    Claim("8e", "the proportion of dead units is reduced to 0 in all networks across all tested values of b",
+          "002 §4.3 (Fruitless resuscitation), Fig. A10", ("figA10",),
+          "every network of every leaky-ReLU experiment has no dead unit; fails otherwise"),
+    Claim("8f", "using leaky-ReLUs does not rescue class selectivity-induced performance deficits",
+          "002 §4.3, Fig. A10", ("figA10",),
+          "as 3b, per leaky-ReLU experiment", ("correction",)),
+)}
+
+# The variant axes: key -> (what it is, its values; the first is the configured / paper's choice
+# unless the config says otherwise).
+VARIANTS = {
+    "network_mean": "mean over the network: layers (Eq. 3) or all units pooled (analysis.network_mean)",
+    "correction": "multiple comparisons: Bonferroni over the α of the figure (the paper's) or none",
+    "test": "equal-|α| comparison: Wilcoxon rank-sum (the paper's) or t-test",
+    "measure": "similarity measure (analysis.similarity_measures)",
+    "reading": "datapoints of a convolutional layer (analysis.similarity_readings)",
+    "precision": "precision over live units (dead units left out) or over all units",
+    "networks": "networks fitted: α ≤ 0 (the claim's: decreased selectivity), α ≥ 0, all",
+    "adjustment": "none, or at equal clean accuracy (OLS with the clean-accuracy covariate)",
+}
