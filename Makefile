@@ -35,11 +35,13 @@ demo: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" snakemake --profile profiles/demo --report figures/demo/report.html
 	@echo "Demo figures:" && ls -1 figures/demo/*.pdf && echo "Report: figures/demo/report.html"
 	$(BIN)/python -m selectivity summarize results/demo/resnet20/runs_all.csv
+	$(BIN)/python -m selectivity claims figures/demo/claims.csv
 
 # The real-data preset: ResNet20 on Fashion-MNIST (Debian's copy; see config/fashion.yaml).
 fashion: setup system-deps
 	PATH="$(CURDIR)/$(BIN):$$PATH" snakemake --configfile config/fashion.yaml --replace-workflow-config --cores $(CORES)
 	$(BIN)/python -m selectivity summarize results/fashion/resnet20/runs_all.csv
+	$(BIN)/python -m selectivity claims figures/fashion/claims.csv
 
 test: setup system-deps
 	$(BIN)/python -m pytest -ra

@@ -55,3 +55,14 @@ def test_commands_and_claims():
 def test_paths_the_readme_names_exist(path):
     candidates = [ROOT / path, ROOT / "src/selectivity" / path]
     assert any(p.exists() for p in candidates), path
+
+
+def test_the_claims_blocks_are_generated_from_their_snapshots():
+    """The README's "what the preset shows" blocks are docs/claims/<preset>.csv rendered by
+    `python -m selectivity claims-readme` (after a preset's run, copy its figures/<preset>/claims.csv
+    there and rerun the command)."""
+    from selectivity.claims.table import update_readme
+
+    snapshots = {p.stem: p for p in sorted((ROOT / "docs/claims").glob("*.csv"))}
+    assert set(snapshots) == {"demo", "fashion"}
+    assert update_readme(ROOT / "README.md", snapshots, check=True) == []

@@ -143,6 +143,40 @@ def test_tiny_end_to_end_run_builds_every_figure(tiny_repo):
 
 
 @pytest.mark.slow
+def test_the_claims_table_is_built_first_in_the_report_and_printed(tiny_repo):
+    from selectivity.claims.registry import CLAIMS
+    from selectivity.claims.table import VERDICTS, read_claims
+
+    claims = read_claims(tiny_repo / "figures/tiny/claims.csv")
+    assert set(claims["claim"]) == set(CLAIMS) and set(claims["verdict"]) <= set(VERDICTS)
+    assert claims.groupby("claim")["configured"].any().all()  # every claim has a configured variant
+    # claim 5 under every measure and reading of the preset, both corrections
+    five = claims[claims["claim"] == "5"]
+    assert len(five) == 3 * 2 * 2 and set(five["variant"].str.extract(r"reading=(\w+)")[0]) == {"positions", "images"}
+    assert set(claims.loc[claims["claim"] == "8e", "experiment"]) == {"leaky_a", "leaky_b"}
+    printed = run_cli("claims", tiny_repo / "figures/tiny/claims.csv").stdout
+    assert printed.splitlines()[0].startswith("claim") and "verdict changes between variants:" in printed
+    # the same table from the config, outside the workflow
+    runs = [f"--runs={e}={tiny_repo}/results/tiny/{e}/runs_all.csv" for e in claims_experiments(tiny_repo)]
+    sim = [f"--similarity=resnet20={p}" for p in sorted((tiny_repo / "results/tiny/resnet20/similarity").glob("*.csv"))
+           if not p.name.startswith("alpha_1")]
+    rob = [f"--robustness={e}={tiny_repo}/results/tiny/{e}/robustness_all.csv"
+           for e in ("resnet20", "tin_resnet18", "tin_resnet50")]
+    again = tiny_repo / "again.csv"
+    run_cli("claims-table", "--config", tiny_repo / "config/tiny.yaml", *runs, *sim, *rob, "--out", again,
+            cwd=tiny_repo)
+    pd.testing.assert_frame_equal(read_claims(again), claims)
+    html = (tiny_repo / "figures/tiny/claims.html").read_text()
+    assert "Which of the paper's claims hold here" in html
+
+
+def claims_experiments(repo):
+    import yaml
+
+    return list(yaml.safe_load((repo / "config/tiny.yaml").read_text())["experiments"])
+
+
+@pytest.mark.slow
 def test_similarity_convergence_benchmark_runs_on_trained_runs(tiny_repo, tmp_path):
     out = tmp_path / "curve.csv"
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks/similarity_convergence.py"), "--results",
@@ -170,6 +204,8 @@ def test_report_holds_every_figure_and_its_numbers_in_paper_order(tiny_repo):
             assert f"figures/tiny/{fig}.{ext}" in html, (fig, ext)
         assert f"{FIGURES[fig].order:02d} {fig}" in html  # the label the report sorts by
     assert "Numbers and tests: fig2.csv." in html
+    assert "figures/tiny/claims.csv" in html and "figures/tiny/claims.html" in html
+    assert "Start with **Claims**" in html or "Start with <strong>Claims</strong>" in html
 
 
 @pytest.mark.slow
@@ -194,7 +230,7 @@ def dry_jobs(repo, config="config/tiny.yaml") -> dict[str, int]:
 
 FIGURE_JOBS = {f"figure_{fig}" for fig in FIGURES}  # config/tiny.yaml builds every figure
 ROBUST = tuple(f for f in FIGURES if "robust_" in f)  # resnet20's and the two Tiny ImageNet models' (tiny preset)
-ROBUST_JOBS = {"robustness": 18, "collect_robustness": 3, **{f"figure_{f}": 1 for f in ROBUST}, "all": 1}
+ROBUST_JOBS = {"robustness": 18, "collect_robustness": 3, **{f"figure_{f}": 1 for f in ROBUST}, "claims": 1, "all": 1}
 
 
 # The README's table "What reruns after a change", row by row.
@@ -209,20 +245,22 @@ ROBUST_JOBS = {"robustness": 18, "collect_robustness": 3, **{f"figure_{f}": 1 fo
     ("src/selectivity/plots/accuracy.py", None, {"figure_fig2": 1, "figure_fig4": 1, "figure_figA3": 1,
                                                  "figure_figA5": 1, "figure_tin_resnet18": 1,
                                                  "figure_tin_resnet50": 1, "all": 1}),
-    ("src/selectivity/plots/panels.py", None, {**{f: 1 for f in FIGURE_JOBS}, "all": 1}),
-    ("src/selectivity/stats.py", None, {**{f: 1 for f in FIGURE_JOBS}, "all": 1}),
+    ("src/selectivity/plots/panels.py", None, {**{f: 1 for f in FIGURE_JOBS}, "claims": 1, "all": 1}),
+    ("src/selectivity/stats.py", None, {**{f: 1 for f in FIGURE_JOBS}, "claims": 1, "all": 1}),
     ("src/selectivity/analysis/precision.py", None, "analysis"),
     ("src/selectivity/tables.py", None, "tables"),
-    ("src/selectivity/similarity/cka.py", None, {"similarity": 2, "figure_fig3": 1, "all": 1}),
-    ("src/selectivity/similarity/pwcca.py", None, {"similarity": 2, "figure_fig3": 1, "all": 1}),
-    ("src/selectivity/analysis/similarity_rows.py", None, {"similarity": 2, "figure_fig3": 1, "all": 1}),
-    ("src/selectivity/plots/similarity.py", None, {"figure_fig3": 1, "all": 1}),
+    ("src/selectivity/similarity/cka.py", None, {"similarity": 2, "figure_fig3": 1, "claims": 1, "all": 1}),
+    ("src/selectivity/similarity/pwcca.py", None, {"similarity": 2, "figure_fig3": 1, "claims": 1, "all": 1}),
+    ("src/selectivity/analysis/similarity_rows.py", None, {"similarity": 2, "figure_fig3": 1, "claims": 1, "all": 1}),
+    ("src/selectivity/plots/similarity.py", None, {"figure_fig3": 1, "claims": 1, "all": 1}),
+    ("src/selectivity/claims/rules.py", None, {"claims": 1, "all": 1}),
+    ("src/selectivity/claims/registry.py", None, {"claims": 1, "all": 1}),
     ("src/selectivity/metrics.py", None, "training"),
     ("src/selectivity/train.py", None, "training"),
     ("src/selectivity/robustness/corruptions.py", None, ROBUST_JOBS),
     ("src/selectivity/plots/robust_si.py", None, {"figure_robust_si": 1, "figure_tin_resnet18_robust_si": 1,
-                                                  "figure_tin_resnet50_robust_si": 1, "all": 1}),
-    ("src/selectivity/robustness/measures.py", None, {**{f"figure_{f}": 1 for f in ROBUST}, "all": 1}),
+                                                  "figure_tin_resnet50_robust_si": 1, "claims": 1, "all": 1}),
+    ("src/selectivity/robustness/measures.py", None, {**{f"figure_{f}": 1 for f in ROBUST}, "claims": 1, "all": 1}),
     ("src/selectivity/inputs.py", None, {}),
     ("src/selectivity/cli.py", None, {}),
 ])
@@ -323,7 +361,7 @@ def test_the_robustness_device_reruns_nothing(tiny_repo):
 def test_the_network_mean_reruns_the_figures_only(tiny_repo):
     config = edit_config(tiny_repo, "units.yaml", "analysis:\n  similarity_threads: 1",
                          "analysis:\n  similarity_threads: 1\n  network_mean: units")
-    assert dry_jobs(tiny_repo, config) == {**{f: 1 for f in FIGURE_JOBS}, "all": 1}
+    assert dry_jobs(tiny_repo, config) == {**{f: 1 for f in FIGURE_JOBS}, "claims": 1, "all": 1}
 
 
 @pytest.mark.slow
@@ -332,7 +370,7 @@ def test_the_network_mean_reruns_the_figures_only(tiny_repo):
 def test_the_similarity_keys_rerun_the_similarity_jobs_and_figure_3_only(tiny_repo, key):
     config = edit_config(tiny_repo, "similarity.yaml", "analysis:\n  similarity_threads: 1",
                          f"analysis:\n  similarity_threads: 1\n  {key}")
-    assert dry_jobs(tiny_repo, config) == {"similarity": 2, "figure_fig3": 1, "all": 1}
+    assert dry_jobs(tiny_repo, config) == {"similarity": 2, "figure_fig3": 1, "claims": 1, "all": 1}
 
 
 @pytest.mark.slow

@@ -46,12 +46,6 @@ def class_selectivity(
     or float64 for float64 input; computed in full precision under autocast).
     """
     means, counts = class_conditional_means(acts, labels, num_classes)
-    return selectivity_from_means(means, counts, eps, check)
-
-
-def selectivity_from_means(means: Tensor, counts: Tensor, eps: float = DEFAULT_EPS, check: bool = True) -> Tensor:
-    """Eq. 1 from class-conditional means [C, U] and class counts [C] (absent classes: count 0,
-    left out). Returns SI [U]; ``class_selectivity`` is this after ``class_conditional_means``."""
     present = counts > 0
     n_present = present.sum()
     if check and int(n_present) < 2:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from ..metrics import selectivity_from_means
+from ..metrics import class_selectivity
 
 
 def label_permutations(n_images: int, n_permutations: int, seed: int) -> Tensor:
@@ -30,15 +30,18 @@ def shuffled_label_si(acts: Tensor, labels: Tensor, num_classes: int, permutatio
     """Per unit, the mean SI over the label permutations: [U] (NaN if there are none).
 
     acts: [N, U] spatially averaged activations; labels: [N]; permutations: [P, N] (from
-    ``label_permutations``). SI is the project's one definition (``metrics.selectivity_from_means``);
-    the class sums are scatter-adds, O(N x U) per permutation."""
+    ``label_permutations``). SI is the project's one definition (``metrics.class_selectivity``),
+    applied to the permuted class means with one row per present class (its class-conditional
+    means are then those rows, exactly); the class sums are scatter-adds, O(N x U) per permutation
+    rather than the one-hot matmul's O(N x C x U)."""
     if len(permutations) == 0:
         return torch.full((acts.shape[1],), float("nan"), dtype=acts.dtype)
     labels = labels.long()
     counts = torch.bincount(labels, minlength=num_classes).to(acts.dtype)  # the same for every permutation
+    present = torch.nonzero(counts > 0).squeeze(1)
     total = torch.zeros(acts.shape[1], dtype=torch.float64)
     for perm in permutations:
         sums = torch.zeros(num_classes, acts.shape[1], dtype=acts.dtype).index_add_(0, labels[perm], acts)
-        means = sums / counts.clamp(min=1).unsqueeze(1)
-        total += selectivity_from_means(means, counts, eps).to(torch.float64)
+        means = (sums / counts.clamp(min=1).unsqueeze(1))[present]  # [C_present, U]
+        total += class_selectivity(means, present, num_classes, eps).to(torch.float64)
     return (total / len(permutations)).to(acts.dtype)
