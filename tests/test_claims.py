@@ -312,3 +312,58 @@ def test_si_null_equals_the_selectivity_index_of_shuffled_labels():
     perms = label_permutations(90, 3, 5)
     expected = torch.stack([class_selectivity(acts, labels[p], 5) for p in perms]).mean(0)
     assert torch.allclose(shuffled_label_si(acts, labels, 5, perms, 1e-7), expected, rtol=1e-12, atol=1e-12)
+
+
+def fake_pairs(between: float, within: float, seeds=range(4), alphas=(-10.0, -2.0), seed=0):
+    """Similarity rows (measure, reading, alpha, layer_index, kind, seed_a, seed_b, distance)."""
+    from itertools import combinations
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for measure in ("pwcca", "cka"):
+        for reading in ("positions", "images"):
+            for a in alphas:
+                for layer in range(3):
+                    for i, j in combinations(seeds, 2):
+                        rows.append((measure, reading, a, layer, "within", i, j, within + 0.01 * rng.random()))
+                    for i in seeds:
+                        for j in seeds:
+                            rows.append((measure, reading, a, layer, "baseline", i, j, between + 0.01 * rng.random()))
+    return pd.DataFrame(rows, columns=["measure", "reading", "alpha", "layer_index", "kind", "seed_a", "seed_b",
+                                       "distance"])
+
+
+def fake_robustness(runs, drop_per_si: float):
+    """A robustness table whose corruption relative drop is 0.2 + drop_per_si * mean SI (and PGD's the
+    opposite), clean accuracy 0.9 for every network."""
+    rows = []
+    for r in runs.itertuples():
+        for kind, name, level, slope in (("corruption", "gaussian_noise", 3, drop_per_si), ("attack", "pgd", 4,
+                                                                                             -drop_per_si)):
+            for n in ((name,) if kind == "attack" else ("gaussian_noise", "shot_noise", "impulse_noise",
+                                                        "defocus_blur", "glass_blur", "motion_blur", "zoom_blur",
+                                                        "snow", "frost", "fog", "brightness", "contrast",
+                                                        "elastic_transform", "pixelate", "jpeg_compression")):
+                rows.append((r.experiment, r.alpha, r.seed, kind, "none", 0, "", "accuracy", 0.9))
+                acc = 0.9 * (1 - (0.3 + slope * r.mean_si))
+                rows.append((r.experiment, r.alpha, r.seed, kind, n, level, "", "accuracy", acc))
+    df = pd.DataFrame(rows, columns=["experiment", "alpha", "seed", "kind", "name", "level", "layer", "measure",
+                                     "value"])
+    return df.drop_duplicates(["alpha", "seed", "kind", "name", "level"])
+
+
+def test_similarity_and_robustness_claims():
+    from selectivity.claims.evaluate import claims_table
+
+    runs = fake_runs()
+    p = params(["resnet20"])
+    p["similarity"] = {"resnet20": {"alphas": [-10.0, -2.0, 0.0], "seeds": [0, 1, 2, 3]}}
+    p["robustness"] = {"resnet20": {"attack": "pgd", "eps": None, "corruptions": "benchmark"}}
+    for between, within, robust, verdict in ((0.5, 0.2, 0.5, "holds"), (0.2, 0.5, -0.5, "fails")):
+        df = claims_table(p, {"resnet20": runs}, {"resnet20": fake_pairs(between, within)},
+                          {"resnet20": fake_robustness(runs, robust)})
+        five = df[df["claim"] == "5"]
+        assert len(five) == 2 * 2 * 2 and set(five["verdict"]) == {verdict}
+        for claim in ("7a", "7b"):
+            conf = df[(df["claim"] == claim) & df["configured"]]
+            assert len(conf) == 2 and set(conf["verdict"]) == {verdict}, conf  # relative drop and accuracy

@@ -44,7 +44,8 @@ def fake_run(d, alpha, seed, experiment="e"):
         "unit_layers": [["a", 2], ["b", 1]]}))
     pd.DataFrame({"layer_index": [0, 0, 1], "layer": ["a", "a", "b"], "unit": [0, 1, 0],
                   "si": [0.2, 0.0, 0.5], "dead": [False, True, False], "si_alive": [0.2, None, 0.5],
-                  "precision": [0.3, None, 0.5], "preferred_class": [1, 0, 2]}).to_csv(d / "units.csv", index=False)
+                  "precision": [0.3, None, 0.5], "preferred_class": [1, 0, 2], "si_null": [0.1, 0.0, 0.2],
+                  "precision_all": [0.3, 0.1, 0.5]}).to_csv(d / "units.csv", index=False)
     return d / "summary.json"
 
 
@@ -93,7 +94,7 @@ def test_collect_refuses_a_truncated_units_table(tmp_path):
             and "the run's `unit_metrics` job rebuilds it" in proc.stderr)
     units.write_text("layer_index,layer,unit,si\n0,a,0,0.2\n")
     proc = collect_cli(tmp_path, path, check=False)
-    assert "lacks the columns ['dead', 'si_alive', 'precision', 'preferred_class']" in proc.stderr
+    assert "lacks the columns ['dead', 'si_alive', 'precision', 'preferred_class', 'si_null', 'precision_all']" in proc.stderr
 
 
 @pytest.mark.parametrize("name", ["summary.json", "units.csv"])

@@ -200,3 +200,20 @@ def test_schema_agrees_with_the_package():
         SI_NULL_PERMUTATIONS, SI_NULL_SEED)
     options = exp["model_options"]["properties"]
     assert options["activation"]["enum"] == ["relu", "leaky_relu"]
+
+
+@pytest.mark.parametrize("section, change, message", [
+    ("robustness", {"corruptions": ["gaussian_noise", "gausian_blur"]}, "robustness.corruptions.1: 'gausian_blur' is not one of"),
+    ("robustness", {"corruptions": "benchmarks"}, "robustness.corruptions: 'benchmarks' is not one of ['benchmark'"),
+    ("robustness", {"changes": [{"corruption": "gausian_noise", "level": 3}]},
+     "robustness.changes.0.corruption: 'gausian_noise' is not one of"),
+    ("figures", {"fig3": {"experiment": "resnet20", "example_alpha": -3}},
+     "figures.fig3.example_alpha: -3 is not an alpha of experiment 'resnet20'"),
+])
+def test_a_bad_entry_of_a_choice_is_named(section, change, message):
+    """oneOf keys (a set name or a list of names) name the bad entry, not only the key."""
+    cfg = yaml.safe_load((ROOT / "config/demo.yaml").read_text())
+    cfg.setdefault(section, {}).update(change)
+    with pytest.raises(ConfigError) as e:
+        validate_config(cfg, SCHEMA)
+    assert message in str(e.value)

@@ -53,13 +53,16 @@ def fake_runs(name, alphas=ALPHAS, n_seeds=N_SEEDS):
                         "units_median_si": si + 0.03, "units_mean_si_alive": si + 0.06,
                         "units_mean_precision": 0.31 + si / 2, "units_dead_fraction": max(0.0, a) / 25,
                         "n_units": 40, "n_si_outside": int(a == 10.0) * 2, "best_epoch": 3, "epochs": 4,
+                        "mean_si_null": 0.08, "units_mean_si_null": 0.09, "mean_precision_all": 0.3 + si / 2,
+                        "units_mean_precision_all": 0.31 + si / 2,
                         "config_hash": "h", "best_val_accuracy": 0.9})
             runs.append(row)
             for layer in range(N_LAYERS):
                 layers.append({"experiment": name, "alpha": a, "seed": s, "layer_index": layer, "layer": f"l{layer}",
                                "n_units": 10, "mean_si": si + 0.02 * layer, "median_si": si + 0.01 * layer,
                                "mean_si_alive": si + 0.02 * layer + 0.01, "mean_precision": 0.3 + si / 2,
-                               "dead_fraction": max(0.0, a) / 20 * rng.uniform(), "n_si_outside": 0})
+                               "dead_fraction": max(0.0, a) / 20 * rng.uniform(), "n_si_outside": 0,
+                               "mean_si_null": 0.07 + 0.005 * layer, "mean_precision_all": 0.3 + si / 2})
     return pd.DataFrame(runs)[RUNS_TABLE_COLUMNS], pd.DataFrame(layers)[["experiment", "alpha", "seed"] + LAYER_COLUMNS]
 
 
@@ -486,3 +489,22 @@ def test_similarity_ratios_prints_each_measure_and_readings_ratio_from_the_figur
         line = lines[(measure, reading, "1,024-1,024", f"{alpha:g}")]
         assert line[5] == f"{row['mean']:.2f}" and line[-2] == f"{row['p']:.2g}"
         assert line[8] == f"{N_LAYERS}/{N_LAYERS}" if row["mean"] > 1.2 else True
+
+
+def test_selectivity_figures_draw_the_si_null(tmp_path):
+    """Figs. 1 / A1: the shuffled-label null per layer (panel a, mean over runs) and per alpha (b)."""
+    from selectivity.config import figure_params
+    from selectivity.plots.render import render
+
+    runs, layers = fake_runs("resnet20")
+    runs.to_csv(tmp_path / "runs.csv", index=False)
+    layers.to_csv(tmp_path / "layers.csv", index=False)
+    params = figure_params(fake_config(), "fig1")
+    params["expected"] = {}
+    stats = render(params, {"runs": [str(tmp_path / "runs.csv")], "layers": [str(tmp_path / "layers.csv")]},
+                   tmp_path / "fig1.pdf", tmp_path / "fig1.csv")
+    null = stats[stats["quantity"] == "si_null"]
+    assert set(null["panel"]) == {"a", "b"}
+    assert null[null["panel"] == "a"].set_index("layer_index")["mean"].to_dict() == pytest.approx(
+        {i: 0.07 + 0.005 * i for i in range(N_LAYERS)})
+    assert null[null["panel"] == "b"]["mean"].to_numpy() == pytest.approx(0.08)

@@ -71,6 +71,22 @@ RENAMED = {
 }
 
 
+def _deepest(error):
+    """For a oneOf / anyOf failure ("... is not valid under any of the given schemas"), the sub-error
+    that names the bad entry, e.g. robustness.corruptions.1: 'gausian_blur' is not one of [...]: the
+    deepest one, a type mismatch (the other branch's) only where nothing else is as deep."""
+    leaves, stack = [], [error]
+    while stack:
+        e = stack.pop()
+        if e.context:
+            stack.extend(e.context)
+        else:
+            leaves.append(e)
+    if error.context and leaves:
+        return max(leaves, key=lambda e: (len(e.absolute_path), e.validator not in ("type", "additionalProperties")))
+    return error
+
+
 def validate_config(config: dict, schema: dict | str | Path, source: str = "config") -> dict:
     """Fill defaults into ``config`` (in place) and validate it; returns it. Raises ConfigError."""
     if not isinstance(schema, dict):
@@ -79,9 +95,11 @@ def validate_config(config: dict, schema: dict | str | Path, source: str = "conf
                if isinstance(config.get(key[0]), dict) and key[1] in config[key[0]]]
     if renamed:
         raise ConfigError(f"{source}: invalid configuration:\n" + "\n".join(renamed))
+    explicit_examples = {f: spec["example_alpha"] for f, spec in (config.get("figures") or {}).items()
+                         if isinstance(spec, dict) and "example_alpha" in spec}  # before defaults fill it in
     errors = sorted(_DefaultFillingValidator(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:
-        lines = [f"  {_key(e.absolute_path)}: {e.message}" for e in errors]
+        lines = [f"  {_key(e.absolute_path)}: {e.message}" for e in map(_deepest, errors)]
         raise ConfigError(f"{source}: invalid configuration:\n" + "\n".join(lines))
     problems = []
     for name, spec in config.get("datasets", {}).items():
@@ -114,6 +132,11 @@ def validate_config(config: dict, schema: dict | str | Path, source: str = "conf
                 problems.append(f"  figures.{fig}: experiment {exp!r} needs alpha 0 (the baseline) in its alphas")
             if KINDS[FIGURES[fig].kind].similarity and len(seeds(config["experiments"][exp])) < 2:
                 problems.append(f"  figures.{fig}: experiment {exp!r} needs at least 2 seeds (replicate pairs)")
+        if fig in explicit_examples and names and names[0] in config.get("experiments", {}):
+            grid = [float(a) for a in config["experiments"][names[0]]["alphas"]]
+            if float(spec["example_alpha"]) not in grid:
+                problems.append(f"  figures.{fig}.example_alpha: {spec['example_alpha']} is not an alpha of "
+                                f"experiment {names[0]!r} ({grid})")
         if "labels" in spec and len(spec["labels"]) != len(names):
             problems.append(f"  figures.{fig}.labels: {len(spec['labels'])} labels for {len(names)} experiments")
         if "detail_index" in spec and not -len(names) <= spec["detail_index"] < len(names):

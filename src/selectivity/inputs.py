@@ -21,7 +21,7 @@ def input_error(path: str | Path, problem: str) -> InputError:
 
 def _exists(path: Path) -> None:
     if not path.exists():
-        raise input_error(path, "not found")
+        raise InputError(f"{path}: not found; {rebuild_hint(path, missing=True)}")
 
 
 def _unreadable(path: Path, e: BaseException) -> InputError:

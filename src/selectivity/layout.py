@@ -81,13 +81,18 @@ def path(template: str, **fields) -> str:
     return template.format_map(_Wildcards({k: str(v) for k, v in fields.items()}))
 
 
-def rebuild_hint(file: str | Path) -> str:
-    """How to rebuild a file of the layout: 'delete it and run snakemake again: <job> rebuilds it'."""
+def rebuild_hint(file: str | Path, missing: bool = False) -> str:
+    """How to rebuild a file of the layout: 'delete it and run snakemake again: <job> rebuilds it'
+    ('run snakemake: <job> builds it' for a missing file). If the file is the right one but not
+    the kind of table the command reads, or was built for another config, the hint says so too."""
     name = Path(file).name
     for pattern, producer in PRODUCERS.items():
         if re.fullmatch(pattern, name):
-            return f"delete it and run snakemake again: {producer} rebuilds it"
-    return "rebuild it (delete it and run snakemake again)"
+            if missing:
+                return f"run snakemake: {producer} builds it"
+            return (f"if it is the right file, delete it and run snakemake again: {producer} rebuilds it "
+                    "(check that the file and the config given belong together)")
+    return "run snakemake to build it" if missing else "is it the right file? (if so, rebuild it)"
 
 
 def format_alpha(alpha: float) -> str:
