@@ -68,9 +68,13 @@ def test_reduction_at_no_cost():
     # the big cut costs accuracy at every alpha: fails
     assert rules.reduction_at_no_cost(None, acc_drop, ratio_rows({-2: big, -1: big}), 2.5, 0.05,
                                       "p_corrected").verdict == "fails"
-    # cuts below the factor: fails; a CI spanning it: inconclusive
-    assert rules.reduction_at_no_cost(None, acc_same, ratio_rows({-2: small}), 2.5, 0.05, "p").verdict == "fails"
+    # no alpha cuts that far: inconclusive (a stronger alpha could); a CI spanning the factor: inconclusive
+    assert rules.reduction_at_no_cost(None, acc_same, ratio_rows({-2: small}), 2.5, 0.05, "p").verdict == "inconclusive"
     assert rules.reduction_at_no_cost(None, acc_same, ratio_rows({-2: wide}), 2.5, 0.05, "p").verdict == "inconclusive"
+    # the alpha that reaches the factor costs accuracy, the one that does not is free: fails
+    acc_mixed = stats({-2: 0.5, -1: 0.9, 0: 0.9})
+    assert rules.reduction_at_no_cost(None, acc_mixed, ratio_rows({-2: big, -1: small}), 2.5, 0.05,
+                                      "p_corrected").verdict == "fails"
 
 
 # ---------------------------------------------------------------- 2a, 2b
@@ -263,8 +267,11 @@ def test_claims_table_says_fails_when_the_data_disagree():
 
     bad = fake_runs(si={-10: 0.5, -2: 0.4, 0: 0.3, 2: 0.2, 10: 0.1}, acc={-10: 0.5, -2: 0.6, 0: 0.9, 2: 0.95, 10: 0.97})
     v = verdicts(claims_table(params(["resnet20"]), {"resnet20": bad}, {}, {}))
-    assert v["1a:resnet20"] == v["1b:resnet20"] == v["3a:resnet20"] == v["3b:resnet20"] == "fails"
+    assert v["1a:resnet20"] == v["3a:resnet20"] == v["3b:resnet20"] == "fails"
     assert v["2a:resnet20"] == v["2b:resnet20"] == v["4:resnet20"] == "fails"
+    assert v["1b:resnet20"] == "inconclusive"  # no alpha cuts SI at all: a stronger one might
+    costly = fake_runs(acc={-10: 0.5, -2: 0.6, 0: 0.91, 2: 0.80, 10: 0.30})  # the cuts cost accuracy
+    assert verdicts(claims_table(params(["resnet20"]), {"resnet20": costly}, {}, {}))["1b:resnet20"] == "fails"
 
 
 def test_readme_blocks_are_rewritten_and_checked(tmp_path):
