@@ -374,3 +374,30 @@ def test_similarity_and_robustness_claims():
         for claim in ("7a", "7b"):
             conf = df[(df["claim"] == claim) & df["configured"]]
             assert len(conf) == 2 and set(conf["verdict"]) == {verdict}, conf  # relative drop and accuracy
+
+
+@pytest.mark.parametrize("preset", sorted(p.stem for p in (ROOT / "docs/claims").glob("*.csv")))
+def test_the_presets_claims_snapshots_match_their_configs(preset):
+    """docs/claims/<preset>.csv (what the README's blocks show) is a claims table of that preset: every
+    claim, a configured variant each, "not configured" exactly where the preset lacks the experiments."""
+    import yaml
+
+    from selectivity.claims.params import claims_params
+    from selectivity.claims.table import VERDICTS, read_claims
+    from selectivity.config import validate_config
+
+    df = read_claims(ROOT / "docs/claims" / f"{preset}.csv")
+    config = validate_config(yaml.safe_load((ROOT / "config" / f"{preset}.yaml").read_text()),
+                             ROOT / "workflow/schemas/config.schema.yaml")
+    p = claims_params(config)
+    assert set(df["claim"]) == set(CLAIMS) and set(df["verdict"]) <= set(VERDICTS)
+    assert df.groupby(["claim", "experiment"])["configured"].any().all()
+    relu = {e for e, x in p["experiments"].items() if not x["leaky"]}
+    assert set(df.loc[df["claim"] == "1a", "experiment"]) == relu
+    five = df[df["claim"] == "5"]
+    assert (five["verdict"] == "not configured").all() == (not p["similarity"])
+    seven = df[df["claim"].isin(["7a", "7b"])]
+    assert (seven["verdict"] == "not configured").all() == (not p["robustness"])
+    models = {x["model"] for x in p["experiments"].values()}
+    six = df[df["claim"] == "6"].set_index("experiment")["verdict"]
+    assert (six.loc["VGG16"] == "not configured") if "vgg16" not in models else "VGG16" not in six.index

@@ -63,6 +63,7 @@ def test_the_claims_blocks_are_generated_from_their_snapshots():
     there and rerun the command)."""
     from selectivity.claims.table import update_readme
 
+    blocks = set(re.findall(r"<!-- claims:(\w+) begin", README))
     snapshots = {p.stem: p for p in sorted((ROOT / "docs/claims").glob("*.csv"))}
-    assert set(snapshots) == {"demo", "fashion"}
+    assert "demo" in blocks and blocks == set(snapshots)
     assert update_readme(ROOT / "README.md", snapshots, check=True) == []

@@ -83,25 +83,31 @@ BEGIN = "<!-- claims:{preset} begin: generated from docs/claims/{preset}.csv by 
 END = "<!-- claims:{preset} end -->"
 
 
+def _numbers(x) -> str:
+    """The deciding numbers of one row, in words."""
+    if x["verdict"] == "not configured":
+        return x["detail"]
+    value = f": {_number(x['value'])}" if np.isfinite(x["value"]) else ""
+    return (f"{x['statistic']}{value}" + (f" {_ci(x)}" if _ci(x) else "")
+            + (f", p = {x['p']:.2g}" if np.isfinite(x["p"]) else "") + f" (n = {int(x['n'])}); {x['detail']}")
+
+
 def markdown(df: pd.DataFrame) -> str:
-    """The README's "what the preset shows": per claim and experiment the configured verdict, its
-    deciding numbers, and how the verdict moves over the variants."""
-    s = summary(df)
-    conf = df[df["configured"]].drop_duplicates(["claim", "experiment"])
-    lines = ["| claim | the paper says | experiment | verdict (configured) | deciding numbers | over all variants |",
-             "|---|---|---|---|---|---|"]
-    for r in s.itertuples():
-        c = conf[(conf["claim"] == r.claim) & (conf["experiment"] == r.experiment)]
-        numbers = ""
-        if len(c):
-            x = c.iloc[0]
-            numbers = x["detail"] if x["verdict"] == "not configured" else (
-                f"{x['statistic']}: {_number(x['value'])}" + (f" {_ci(x)}" if _ci(x) else "")
-                + (f", p = {x['p']:.2g}" if np.isfinite(x["p"]) else "") + f" (n = {int(x['n'])}); {x['detail']}")
-        words = r.words if len(r.words) < 90 else r.words[:87] + "…"
-        lines.append(f"| {r.claim} | “{words}” | {r.experiment or '—'} | **{r.configured}** | "
-                     f"{numbers.replace('|', '/')} | {r.variants} |")
-    changing = s[s["changes"]]
+    """The README's "what the preset shows": per claim and experiment its configured variant(s) (claim
+    5 one per similarity measure and reading), the verdict and its deciding numbers, and how the
+    verdicts spread over every variant."""
+    s = summary(df).set_index(["claim", "experiment"])
+    lines = ["| claim | the paper says | experiment | configured variant | verdict | deciding numbers | over all variants |",
+             "|---|---|---|---|---|---|---|"]
+    for (claim, exp), sub in df[df["configured"]].groupby(["claim", "experiment"], sort=False):
+        r = s.loc[(claim, exp)]
+        words = r["words"] if len(r["words"]) < 90 else r["words"][:87] + "…"
+        for i, (_, x) in enumerate(sub.iterrows()):
+            cells = [claim, f"“{words}”", exp or "—"] if i == 0 else ["", "", ""]
+            cells += [x["variant"] or "—", f"**{x['verdict']}**", _numbers(x), r["variants"] if i == 0 else ""]
+            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    changing = summary(df)
+    changing = changing[changing["changes"]]
     lines.append("")
     lines.append("Verdicts that change between variants: " + (
         "; ".join(f"{r.claim} ({r.experiment}: {r.variants})" for r in changing.itertuples()) + "."
