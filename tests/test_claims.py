@@ -80,8 +80,12 @@ def test_reduction_at_no_cost():
 # ---------------------------------------------------------------- 2a, 2b
 
 def test_not_above_null():
-    assert rules.not_above_null(np.array([0.2, 0.21, 0.19]), (0.19, 0.21), 0.001, -10, 0.05).verdict == "fails"
-    assert rules.not_above_null(np.array([-0.01, 0.0, 0.01]), (-0.01, 0.01), 0.5, -10, 0.05).verdict == "holds"
+    above = np.array([0.2, 0.21, 0.19])
+    assert rules.not_above_null(above, (0.19, 0.21), 0.001, -10, 0.05, costs_accuracy=True).verdict == "fails"
+    # above the null at an alpha that costs nothing yet: a stronger alpha may reach it
+    assert rules.not_above_null(above, (0.19, 0.21), 0.001, -10, 0.05).verdict == "inconclusive"
+    assert rules.not_above_null(np.array([-0.02, 0.0, 0.01]), (-0.03, 0.02), 0.6, -10, 0.05).verdict == "holds"
+    assert rules.not_above_null(np.array([0.01, 0.0, 0.03]), (-0.02, 0.05), 0.2, -10, 0.05).verdict == "inconclusive"
     assert rules.not_above_null(np.array([0.1]), (0.1, 0.1), np.nan, -10, 0.05).verdict == "inconclusive"
 
 
@@ -268,7 +272,7 @@ def test_claims_table_says_fails_when_the_data_disagree():
     bad = fake_runs(si={-10: 0.5, -2: 0.4, 0: 0.3, 2: 0.2, 10: 0.1}, acc={-10: 0.5, -2: 0.6, 0: 0.9, 2: 0.95, 10: 0.97})
     v = verdicts(claims_table(params(["resnet20"]), {"resnet20": bad}, {}, {}))
     assert v["1a:resnet20"] == v["3a:resnet20"] == v["3b:resnet20"] == "fails"
-    assert v["2a:resnet20"] == v["2b:resnet20"] == v["4:resnet20"] == "fails"
+    assert v["2a:resnet20"] == v["2b:resnet20"] == v["4:resnet20"] == "fails"  # 2a: above the null at a cost
     assert v["1b:resnet20"] == "inconclusive"  # no alpha cuts SI at all: a stronger one might
     costly = fake_runs(acc={-10: 0.5, -2: 0.6, 0: 0.91, 2: 0.80, 10: 0.30})  # the cuts cost accuracy
     assert verdicts(claims_table(params(["resnet20"]), {"resnet20": costly}, {}, {}))["1b:resnet20"] == "fails"

@@ -119,18 +119,3 @@ def paired_t(a, b) -> tuple[float, float]:
     r = sps.ttest_rel(a, b)
     return float(r.statistic), float(r.pvalue)
 
-
-def two_sample_bootstrap_ci(a, b, statistic, ci: float = 0.95, n_resamples: int = 10000,
-                            seed: int = 0) -> tuple[float, float]:
-    """Percentile bootstrap CI of ``statistic(a, b)`` (e.g. a ratio or difference of means of two
-    independent groups), each group resampled with replacement on its own. NaNs if a group has
-    fewer than 2 values."""
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    if len(a) < 2 or len(b) < 2:
-        return np.nan, np.nan
-    rng = np.random.default_rng(seed)
-    ia = rng.integers(0, len(a), (n_resamples, len(a)))
-    ib = rng.integers(0, len(b), (n_resamples, len(b)))
-    values = statistic(a[ia], b[ib])  # vectorized over resamples (rows)
-    tail = (1 - ci) / 2 * 100
-    return float(np.nanpercentile(values, tail)), float(np.nanpercentile(values, 100 - tail))

@@ -438,4 +438,5 @@ def all_targets():
         for path in [pattern(layout.ROBUSTNESS_TABLE, experiment=name)]
         + run_files(name, "all", layout.ROBUSTNESS)
     ]
-    return figures + tables + runs + robustness + [pattern(layout.CLAIMS)]
+    similarity = claims_tables(None)["similarity"]  # a lost similarity table is rebuilt too
+    return figures + tables + runs + robustness + similarity + [pattern(layout.CLAIMS)]

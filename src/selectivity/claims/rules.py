@@ -80,12 +80,13 @@ def direction(stats: pd.DataFrame, side: int, sign: int, level: float, p_column:
 
 
 def reduction_at_no_cost(si: pd.DataFrame, accuracy: pd.DataFrame, ratios: pd.DataFrame, factor: float,
-                         level: float, p_column: str) -> Verdict:
+                         level: float, p_column: str, costly: dict | None = None) -> Verdict:
     """"Some alpha < 0 cuts mean SI by >= ``factor`` with test accuracy not significantly below
     alpha = 0": per alpha < 0, the ratio SI(alpha = 0) / SI(alpha) with its bootstrapped CI
     (``ratios``: alpha, ratio, ci_low, ci_high, n) and the accuracy test (``accuracy``:
-    compare_to_control rows). Holds if some alpha has ratio CI low >= factor and no significant
-    accuracy drop; fails if some alpha reaches the factor (CI high >= factor) and every such alpha
+    compare_to_control rows). "No impact" is no significant accuracy drop (the paper's reading), or,
+    with ``costly`` (alpha -> bool), whatever it says (e.g. the drop's CI exceeds a margin: the
+    equivalence reading). Holds if some alpha has ratio CI low >= factor and no accuracy cost; fails if some alpha reaches the factor (CI high >= factor) and every such alpha
     costs accuracy significantly; inconclusive otherwise — also when no configured alpha cuts SI
     that far at all (the claim is that *some* alpha can: a grid without a strong enough alpha
     cannot refute it). The row reports the alpha of the largest ratio without a significant drop."""
@@ -94,7 +95,7 @@ def reduction_at_no_cost(si: pd.DataFrame, accuracy: pd.DataFrame, ratios: pd.Da
     rows = []
     for r in ratios[ratios["alpha"] < 0].itertuples():
         a = acc.loc[r.alpha]
-        drop = bool(a["mean"] < c and _significant(a[p_column], level))
+        drop = bool(costly[r.alpha]) if costly is not None else bool(a["mean"] < c and _significant(a[p_column], level))
         rows.append((r.alpha, r.ratio, r.ci_low, r.ci_high, r.n, drop, float(a[p_column])))
     if not rows or not np.isfinite(c):
         return not_configured("no alpha < 0 runs or no alpha = 0 runs")
@@ -122,21 +123,29 @@ def reduction_at_no_cost(si: pd.DataFrame, accuracy: pd.DataFrame, ratios: pd.Da
 
 
 def not_above_null(difference: np.ndarray, ci: tuple[float, float], p_greater: float, alpha: float,
-                   level: float) -> Verdict:
+                   level: float, costs_accuracy: bool = False) -> Verdict:
     """"Near-zero selectivity" = not above the shuffled-label null: per network at the most negative
     alpha, SI - SI_null (``difference``, one per network), its CI and the one-sided test that it is
-    > 0. Fails if SI is significantly above the null; holds if not and the mean is at most the
-    null's or within noise of it; inconclusive with fewer than 2 networks."""
+    > 0. Holds if the mean difference is at most 0 (SI at or below the null); fails if SI is
+    significantly above the null although that alpha already costs accuracy significantly
+    (``costs_accuracy``: a stronger alpha would cost more, so near-zero SI is not reached at a small
+    cost); inconclusive otherwise (above the null within noise, or above it at an alpha that costs
+    nothing yet: a stronger alpha is needed to decide)."""
     difference = np.asarray(difference, float)
     base = dict(statistic=f"SI − SI under shuffled labels at α = {_a(alpha)}", value=float(difference.mean()),
                 ci_low=ci[0], ci_high=ci[1], p=p_greater, n=len(difference))
-    if len(difference) < 2 or not np.isfinite(p_greater):
+    if len(difference) < 2:
         return Verdict(INCONCLUSIVE, **base, detail="fewer than 2 networks")
+    if difference.mean() <= 0:
+        return Verdict(HOLDS, **base, detail=f"SI − null = {difference.mean():.3g} ≤ 0: at or below the null")
     if _significant(p_greater, level):
-        return Verdict(FAILS, **base, detail=f"SI exceeds the null by {difference.mean():.3g} (one-sided p = "
-                                               f"{p_greater:.2g}): the most negative α here does not reach "
-                                               "near-zero selectivity")
-    return Verdict(HOLDS, **base, detail=f"SI − null = {difference.mean():.3g}, not significantly above 0")
+        if costs_accuracy:
+            return Verdict(FAILS, **base, detail=f"SI exceeds the null by {difference.mean():.3g} (one-sided p = "
+                                                   f"{p_greater:.2g}) at an α that already costs accuracy")
+        return Verdict(INCONCLUSIVE, **base, detail=f"SI exceeds the null by {difference.mean():.3g} (one-sided p = "
+                                                       f"{p_greater:.2g}): the configured α do not reach near-zero "
+                                                       "selectivity (a stronger α is needed to decide)")
+    return Verdict(INCONCLUSIVE, **base, detail=f"SI − null = {difference.mean():.3g}, above 0 within noise")
 
 
 def small_cost(drop: float, ci: tuple[float, float], p: float, n: int, alpha: float, threshold: float) -> Verdict:

@@ -26,9 +26,14 @@ def write_claims(df: pd.DataFrame, path) -> None:
 
 def read_claims(path) -> pd.DataFrame:
     """A claims table, checked: its columns, and verdicts among VERDICTS."""
+    from .registry import CLAIMS
+
     df = read_csv(path, COLUMNS)
     bad = sorted(set(df["verdict"]) - set(VERDICTS))
     require(not bad, path, f"has verdicts {bad}; a claims table's are {list(VERDICTS)}")
+    missing = [c for c in CLAIMS if c not in set(df["claim"].astype(str))]
+    require(not missing, path, f"lacks the claims {missing} (every claim has a row: the table is truncated or "
+                               "from another version)")
     df["configured"] = df["configured"].astype(str).str.lower().isin(["true", "1"])
     for c in ("experiment", "variant", "statistic", "detail"):
         df[c] = df[c].fillna("")
@@ -59,7 +64,7 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def format_table(df: pd.DataFrame, all_variants: bool = False, width: int = 200) -> str:
+def format_table(df: pd.DataFrame, all_variants: bool = False, width: int = 10_000) -> str:
     """The claims as a text table: per claim and experiment the configured variant(s), or every variant."""
     rows = df if all_variants else df[df["configured"]]
     lines = [f"{'claim':<6}{'experiment':<20}{'verdict':<16}{'value':>9} {'CI':<22}{'p':>9} {'n':>3}  "

@@ -3,8 +3,9 @@ A8): (a) the mean per layer (line and CI band per alpha), (b) the network's valu
 reading (``analysis.network_mean``), mean and CI per alpha, with the median beside it for the
 selectivity index (a robust summary where units' SI leaves [0, 1]). For the selectivity index (all
 units or live units) both panels draw the shuffled-label null (grey: the SI of a unit with no class
-information at this test set's size, ``analysis.si_null``): (a) per layer, its mean over the runs
-shown; (b) per alpha, the network's null. The CSV also holds t-tests of (b) against alpha = 0, the
+information at this test set's size, ``analysis.si_null``; it depends on the network's activations,
+so it differs between alphas): (a) per layer and alpha, dotted in the alpha's colour; (b) per alpha,
+the network's null. The CSV also holds t-tests of (b) against alpha = 0, the
 null's rows (quantity si_null) and, for SI, the fraction of units outside [0, 1]."""
 
 from __future__ import annotations
@@ -43,10 +44,13 @@ def draw_null(axes, layers: pd.DataFrame, runs: pd.DataFrame, network: pd.DataFr
     alpha, in the figure's reading of the network mean); its statistics rows (quantity si_null)."""
     if layers["mean_si_null"].isna().all():
         return []
-    per_layer = per_alpha(layers, "mean_si_null", "a", opts, by=("layer_index",), quantity="si_null")
+    per_layer = per_alpha(layers, "mean_si_null", "a", opts, by=("alpha", "layer_index"), quantity="si_null")
     per_run = per_alpha(runs, network_column("si_null", network_mean), "b", opts, quantity="si_null")
-    axes[0].plot(per_layer["layer_index"] + 1, per_layer["mean"], "--", color="0.45", lw=1.2,
-                 label="shuffled labels (null)")
+    colors = alpha_colors(runs["alpha"].unique())
+    for alpha, sub in per_layer.groupby("alpha", sort=True):  # the null depends on the network: one per alpha
+        sub = sub.sort_values("layer_index")
+        axes[0].plot(sub["layer_index"] + 1, sub["mean"], ":", color=colors[alpha], lw=1.0)
+    axes[0].plot([], [], ":", color="0.45", label="shuffled labels (null), per α")
     axes[0].legend(fontsize=7, ncol=2, frameon=False)
     order = {a: i for i, a in enumerate(sorted(network["alpha"]))}
     null = per_run.set_index("alpha")["mean"]
