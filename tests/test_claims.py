@@ -72,6 +72,11 @@ def test_reduction_at_no_cost():
     assert rules.reduction_at_no_cost(None, acc_same, ratio_rows({-2: small}), 2.5, 0.05, "p").verdict == "inconclusive"
     assert rules.reduction_at_no_cost(None, acc_same, ratio_rows({-2: wide}), 2.5, 0.05, "p").verdict == "inconclusive"
     # the alpha that reaches the factor costs accuracy, the one that does not is free: fails
+    # the equivalence reading: undecided costs neither hold nor fail
+    assert rules.reduction_at_no_cost(None, acc_same, ratio_rows({-2: big}), 2.5, 0.05, "p",
+                                      {-2: None}).verdict == "inconclusive"
+    assert rules.reduction_at_no_cost(None, acc_same, ratio_rows({-2: big}), 2.5, 0.05, "p", {-2: True}).verdict == "fails"
+    assert rules.reduction_at_no_cost(None, acc_same, ratio_rows({-2: big}), 2.5, 0.05, "p", {-2: False}).verdict == "holds"
     acc_mixed = stats({-2: 0.5, -1: 0.9, 0: 0.9})
     assert rules.reduction_at_no_cost(None, acc_mixed, ratio_rows({-2: big, -1: small}), 2.5, 0.05,
                                       "p_corrected").verdict == "fails"

@@ -86,7 +86,7 @@ def reduction_at_no_cost(si: pd.DataFrame, accuracy: pd.DataFrame, ratios: pd.Da
     (``ratios``: alpha, ratio, ci_low, ci_high, n) and the accuracy test (``accuracy``:
     compare_to_control rows). "No impact" is no significant accuracy drop (the paper's reading), or,
     with ``costly`` (alpha -> bool), whatever it says (e.g. the drop's CI exceeds a margin: the
-    equivalence reading). Holds if some alpha has ratio CI low >= factor and no accuracy cost; fails if some alpha reaches the factor (CI high >= factor) and every such alpha
+    equivalence reading; None: undecided). Holds if some alpha has ratio CI low >= factor and no accuracy cost; fails if some alpha reaches the factor (CI high >= factor) and every such alpha
     costs accuracy significantly; inconclusive otherwise — also when no configured alpha cuts SI
     that far at all (the claim is that *some* alpha can: a grid without a strong enough alpha
     cannot refute it). The row reports the alpha of the largest ratio without a significant drop."""
@@ -95,11 +95,15 @@ def reduction_at_no_cost(si: pd.DataFrame, accuracy: pd.DataFrame, ratios: pd.Da
     rows = []
     for r in ratios[ratios["alpha"] < 0].itertuples():
         a = acc.loc[r.alpha]
-        drop = bool(costly[r.alpha]) if costly is not None else bool(a["mean"] < c and _significant(a[p_column], level))
-        rows.append((r.alpha, r.ratio, r.ci_low, r.ci_high, r.n, drop, float(a[p_column])))
+        if costly is not None:  # True: costs accuracy, False: free of cost, None: not decided by the data
+            drop, is_free = costly[r.alpha] is True, costly[r.alpha] is False
+        else:
+            drop = bool(a["mean"] < c and _significant(a[p_column], level))
+            is_free = not drop
+        rows.append((r.alpha, r.ratio, r.ci_low, r.ci_high, r.n, drop, float(a[p_column]), is_free))
     if not rows or not np.isfinite(c):
         return not_configured("no alpha < 0 runs or no alpha = 0 runs")
-    free = [r for r in rows if not r[5]]
+    free = [r for r in rows if r[7]]
     best = max(free, key=lambda r: r[1]) if free else max(rows, key=lambda r: r[1])
     base = dict(statistic=f"SI(α = 0) / SI(α = {_a(best[0])}), accuracy p at that α", value=float(best[1]),
                 ci_low=float(best[2]), ci_high=float(best[3]), p=best[6], n=int(best[4]))
