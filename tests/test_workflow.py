@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_cli
 from selectivity.plots.specs import FIGURES
 
 

@@ -361,7 +361,7 @@ def figure_input_args(wildcards, input):
     )
 
 
-# the claims table (rule claims): its resolved parameters, inputs and code
+# the claims table (the claims rule): its resolved parameters, inputs and code
 from selectivity.claims.params import claims_params
 
 CLAIMS_PARAMS = claims_params(config)
@@ -381,7 +381,7 @@ CLAIMS_CODE = code(
 
 
 def claims_tables(wildcards):
-    """Input function of rule claims: every experiment's runs table, the similarity tables of the
+    """Input function of the claims rule: every experiment's runs table, the similarity tables of the
     experiments Figure 3 shows, the robustness tables of robustness.experiments."""
     p = CLAIMS_PARAMS
     return {
@@ -438,5 +438,6 @@ def all_targets():
         for path in [pattern(layout.ROBUSTNESS_TABLE, experiment=name)]
         + run_files(name, "all", layout.ROBUSTNESS)
     ]
-    similarity = claims_tables(None)["similarity"]  # a lost similarity table is rebuilt too
+    # a lost similarity table is rebuilt too
+    similarity = claims_tables(None)["similarity"]
     return figures + tables + runs + robustness + similarity + [pattern(layout.CLAIMS)]
