@@ -63,22 +63,22 @@ def test_reduction_at_no_cost():
     acc_same = stats({-2: 0.9, -1: 0.9, 0: 0.9})
     acc_drop = stats({-2: 0.5, -1: 0.5, 0: 0.9})
     big, small, wide = (4.0, 3.0, 5.0), (1.5, 1.2, 1.8), (2.6, 1.5, 4.0)
-    hold = rules.reduction_at_no_cost(None, acc_same, ratio_rows({-2: big, -1: small}), 2.5, 0.05, "p_corrected")
+    hold = rules.reduction_at_no_cost(acc_same, ratio_rows({-2: big, -1: small}), 2.5, 0.05, "p_corrected")
     assert hold.verdict == "holds" and hold.value == 4.0 and "−2" in hold.statistic
     # the big cut costs accuracy at every alpha: fails
-    assert rules.reduction_at_no_cost(None, acc_drop, ratio_rows({-2: big, -1: big}), 2.5, 0.05,
+    assert rules.reduction_at_no_cost(acc_drop, ratio_rows({-2: big, -1: big}), 2.5, 0.05,
                                       "p_corrected").verdict == "fails"
     # no alpha cuts that far: inconclusive (a stronger alpha could); a CI spanning the factor: inconclusive
-    assert rules.reduction_at_no_cost(None, acc_same, ratio_rows({-2: small}), 2.5, 0.05, "p").verdict == "inconclusive"
-    assert rules.reduction_at_no_cost(None, acc_same, ratio_rows({-2: wide}), 2.5, 0.05, "p").verdict == "inconclusive"
+    assert rules.reduction_at_no_cost(acc_same, ratio_rows({-2: small}), 2.5, 0.05, "p").verdict == "inconclusive"
+    assert rules.reduction_at_no_cost(acc_same, ratio_rows({-2: wide}), 2.5, 0.05, "p").verdict == "inconclusive"
     # the alpha that reaches the factor costs accuracy, the one that does not is free: fails
     # the equivalence reading: undecided costs neither hold nor fail
-    assert rules.reduction_at_no_cost(None, acc_same, ratio_rows({-2: big}), 2.5, 0.05, "p",
+    assert rules.reduction_at_no_cost(acc_same, ratio_rows({-2: big}), 2.5, 0.05, "p",
                                       {-2: None}).verdict == "inconclusive"
-    assert rules.reduction_at_no_cost(None, acc_same, ratio_rows({-2: big}), 2.5, 0.05, "p", {-2: True}).verdict == "fails"
-    assert rules.reduction_at_no_cost(None, acc_same, ratio_rows({-2: big}), 2.5, 0.05, "p", {-2: False}).verdict == "holds"
+    assert rules.reduction_at_no_cost(acc_same, ratio_rows({-2: big}), 2.5, 0.05, "p", {-2: True}).verdict == "fails"
+    assert rules.reduction_at_no_cost(acc_same, ratio_rows({-2: big}), 2.5, 0.05, "p", {-2: False}).verdict == "holds"
     acc_mixed = stats({-2: 0.5, -1: 0.9, 0: 0.9})
-    assert rules.reduction_at_no_cost(None, acc_mixed, ratio_rows({-2: big, -1: small}), 2.5, 0.05,
+    assert rules.reduction_at_no_cost(acc_mixed, ratio_rows({-2: big, -1: small}), 2.5, 0.05,
                                       "p_corrected").verdict == "fails"
 
 

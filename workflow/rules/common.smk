@@ -380,39 +380,41 @@ CLAIMS_CODE = code(
 )
 
 
-def claims_tables(wildcards):
-    """Input function of the claims rule: every experiment's runs table, the similarity tables of the
-    experiments Figure 3 shows, the robustness tables of robustness.experiments."""
+def claims_inputs():
+    """(experiment, path) of every table the claims table reads, by kind: every experiment's runs
+    table, the similarity tables of the experiments Figure 3 shows, the robustness tables of
+    robustness.experiments."""
     p = CLAIMS_PARAMS
     return {
         "runs": [
-            pattern(layout.RUNS_TABLE, experiment=e, subset="all")
+            (e, pattern(layout.RUNS_TABLE, experiment=e, subset="all"))
             for e in p["experiments"]
         ],
         "similarity": [
-            pattern(layout.SIMILARITY_TABLE, experiment=e, alpha=a)
-            for e, s in p["similarity"].items()
+            (e, pattern(layout.SIMILARITY_TABLE, experiment=e, alpha=a))
+            for e in p["similarity"]
             for a in select_alphas(experiment(e)["alphas"], "penalize")
         ],
         "robustness": [
-            pattern(layout.ROBUSTNESS_TABLE, experiment=e) for e in p["robustness"]
+            (e, pattern(layout.ROBUSTNESS_TABLE, experiment=e)) for e in p["robustness"]
         ],
+    }
+
+
+def claims_tables(wildcards):
+    """Input function of the claims rule: claims_inputs' paths, by kind."""
+    return {
+        kind: [path for _, path in pairs] for kind, pairs in claims_inputs().items()
     }
 
 
 def claims_input_args(wildcards, input):
     """--runs / --similarity / --robustness EXPERIMENT=PATH for the claims table's inputs."""
-    tables = claims_tables(wildcards)
-    args = []
-    for option, templates in (
-        ("runs", layout.RUNS_TABLE),
-        ("similarity", layout.SIMILARITY_TABLE),
-        ("robustness", layout.ROBUSTNESS_TABLE),
-    ):
-        for path in tables[option]:
-            name = Path(path).relative_to(RESULTS).parts[0]
-            args.append(f"--{option} {name}={path}")
-    return " ".join(args)
+    return " ".join(
+        f"--{kind} {name}={path}"
+        for kind, pairs in claims_inputs().items()
+        for name, path in pairs
+    )
 
 
 def all_targets():
@@ -439,5 +441,5 @@ def all_targets():
         + run_files(name, "all", layout.ROBUSTNESS)
     ]
     # a lost similarity table is rebuilt too
-    similarity = claims_tables(None)["similarity"]
+    similarity = [path for _, path in claims_inputs()["similarity"]]
     return figures + tables + runs + robustness + similarity + [pattern(layout.CLAIMS)]

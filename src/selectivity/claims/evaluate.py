@@ -67,13 +67,13 @@ def _selectivity_claims(t: Table, name: str, runs: pd.DataFrame, p: dict, opts: 
                 stats = compare_to_control(neg, si, **opts)
                 t.add("1a", name, rules.direction(stats, -1, -1, level, pcol, "mean SI"), conf, **axes)
                 ratios = _si_ratios(neg, si, opts)
-                t.add("1b", name, rules.reduction_at_no_cost(stats, acc_neg, ratios, p["claims"]["selectivity_factor"],
+                t.add("1b", name, rules.reduction_at_no_cost(acc_neg, ratios, p["claims"]["selectivity_factor"],
                                                              level, pcol), conf, no_impact="not significant", **axes)
                 if corr == "bonferroni":  # the equivalence reading needs no correction
                     margin = p["claims"]["small_drop"]
                     cis = {a: _drop_ci(acc, a, opts) for a in ratios["alpha"]}
                     costly = {a: True if lo > margin else False if hi <= margin else None for a, (lo, hi) in cis.items()}
-                    t.add("1b", name, rules.reduction_at_no_cost(stats, acc_neg, ratios,
+                    t.add("1b", name, rules.reduction_at_no_cost(acc_neg, ratios,
                                                                  p["claims"]["selectivity_factor"], level, pcol, costly),
                           False, no_impact=f"drop CI ≤ {p['claims']['small_drop']:g} points", network_mean=mean)
                 prec = {"live": network_column("precision", mean), "all": network_column("precision_all", mean)}

@@ -79,7 +79,7 @@ def direction(stats: pd.DataFrame, side: int, sign: int, level: float, p_column:
     return Verdict(INCONCLUSIVE, **base, detail=text)
 
 
-def reduction_at_no_cost(si: pd.DataFrame, accuracy: pd.DataFrame, ratios: pd.DataFrame, factor: float,
+def reduction_at_no_cost(accuracy: pd.DataFrame, ratios: pd.DataFrame, factor: float,
                          level: float, p_column: str, costly: dict | None = None) -> Verdict:
     """"Some alpha < 0 cuts mean SI by >= ``factor`` with test accuracy not significantly below
     alpha = 0": per alpha < 0, the ratio SI(alpha = 0) / SI(alpha) with its bootstrapped CI

@@ -15,7 +15,7 @@ from ..io import atomic_path
 
 COLUMNS = ["claim", "experiment", "variant", "configured", "statistic", "value", "ci_low", "ci_high", "p", "n",
            "verdict", "detail", "figures", "source", "words"]
-VERDICTS = ("holds", "fails", "inconclusive", "not configured")
+from .rules import VERDICTS  # the one list of verdicts
 MARK = {"holds": "holds", "fails": "FAILS", "inconclusive": "inconclusive", "not configured": "not configured"}
 
 
