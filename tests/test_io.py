@@ -161,3 +161,15 @@ def test_enospc_from_rename_becomes_clear_message(tmp_path, monkeypatch):
     _assert_disk_full(info.value, tmp_path, target)
     assert target.read_text() == "old\n"
     assert _leftover_tmp(tmp_path, "out.json") == []
+
+
+def test_remove_stale_temporaries_deletes_only_leftovers_of_the_named_outputs(tmp_path):
+    # what a SIGKILL during atomic_path leaves: ".<name>.<random>.tmp" next to the target
+    left = [tmp_path / ".model.pt.abc123.tmp", tmp_path / ".log.csv.x_y.tmp"]
+    kept = [tmp_path / "model.pt", tmp_path / ".other.csv.abc.tmp", tmp_path / "model.pt.tmp",
+            tmp_path / ".model.ptx.abc.tmp"]
+    for p in left + kept:
+        p.write_text("x")
+    removed = io.remove_stale_temporaries(tmp_path, ["model.pt", "log.csv", "summary.json"])
+    assert sorted(removed) == sorted(left)
+    assert not any(p.exists() for p in left) and all(p.exists() for p in kept)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import hashlib
 import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 
 # A failure while writing is reported as a full disk (ENOSPC) when the filesystem of the target has
@@ -100,6 +101,17 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         raise
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def remove_stale_temporaries(directory: str | os.PathLike, names: Iterable[str]) -> list[Path]:
+    """Delete the temporary files that ``atomic_path`` left for ``names`` in ``directory`` when its
+    process was killed (SIGKILL, OOM, node loss) before it could clean up; returns the deleted paths.
+    Call it only where one process owns ``directory`` (a run's own output folder)."""
+    directory = Path(directory)
+    stale = [p for name in names for p in directory.glob(f".{glob.escape(name)}.*.tmp")]
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return stale
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:

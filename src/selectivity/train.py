@@ -44,7 +44,7 @@ from .data import AUGMENT_DEFAULTS, PreparedData
 from .data.augment import (batch_class_counts, epoch_generator, epoch_plan, normalize, normalize_nhwc, to_nhwc,
                            train_batches)
 from .data.run_splits import run_splits
-from .io import write_json, write_text
+from .io import remove_stale_temporaries, write_json, write_text
 from .loss import minibatch_loss
 from .metrics import layer_selectivity
 from .models import build_model, count_parameters
@@ -128,6 +128,9 @@ def prepare_run(cfg: RunConfig, data: PreparedData, out_dir: str | Path, speed: 
     tensors that several runs train on (e.g. a ``train_size`` subset, which the seed does not change)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    tag = f"[{cfg.experiment} {cfg.describe()}]"
+    for stale in remove_stale_temporaries(out_dir, (*OUTPUT_FILES, STATE_FILE)):
+        progress(f"{tag} removed {stale.name}, left by a run that was killed while writing it")
     augment = dict(AUGMENT_DEFAULTS.get(data.name, {"crop_padding": 0, "hflip": False}))
     if cfg.crop_padding is not None:
         augment["crop_padding"] = cfg.crop_padding
@@ -138,7 +141,6 @@ def prepare_run(cfg: RunConfig, data: PreparedData, out_dir: str | Path, speed: 
     if split_key not in copies:
         copies[split_key] = run_splits(data, cfg.train_size, cfg.val_draw, cfg.seed)
     data = copies[split_key]
-    tag = f"[{cfg.experiment} {cfg.describe()}]"
     if cfg.train_size is not None or cfg.val_draw != "fixed":
         progress(f"{tag} {len(data.train.labels)} training images (train_size {cfg.train_size}), "
                  f"{len(data.val.labels)} validation images (val_draw {cfg.val_draw})")
