@@ -73,11 +73,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import step_agreement as sa  # noqa: E402
 import train_throughput as tt  # noqa: E402
-from selectivity.accel import use_channels_last  # noqa: E402
+from selectivity.training.speed import use_channels_last  # noqa: E402
 from selectivity.io import write_text  # noqa: E402
 from selectivity.models import build_model  # noqa: E402
-from selectivity.runconfig import RunConfig  # noqa: E402
-from selectivity.train import SingleModel, Speed, epoch_batches, prepare_run, speed_settings, train_steps  # noqa: E402
+from selectivity.training.config import RunConfig  # noqa: E402
+from selectivity.training.loop import epoch_batches, prepare_run, train_steps  # noqa: E402
+from selectivity.training.networks import SingleModel  # noqa: E402
+from selectivity.training.speed import Speed, speed_settings  # noqa: E402
 
 SECTIONS = ("checks", "throughput", "concurrency", "stacks", "profile", "compile")
 # planned seconds of every section at the default budget, and the seconds kept for the device

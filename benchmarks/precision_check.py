@@ -22,8 +22,8 @@ from scipy import stats
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from selectivity.data import load_prepared  # noqa: E402
-from selectivity.runconfig import RunConfig  # noqa: E402
-from selectivity.train import train_run  # noqa: E402
+from selectivity.training.config import RunConfig  # noqa: E402
+from selectivity.training.loop import train_run  # noqa: E402
 
 
 def main(argv=None) -> None:

@@ -13,7 +13,7 @@ Reports, per mode: wall seconds, aggregate training images/s over the whole wall
 train_seconds of the epochs after the first), and the ratio to separate_sequential. For the stacked
 mode also the largest weight difference of each seed's model from its separate run. Then a
 layer-level comparison of the two ways to stack a convolution: ``vmap`` over stacked weights (what
-``selectivity.stack`` does; PyTorch lowers it to a grouped convolution) against a hand-written
+``selectivity.training.networks`` does; PyTorch lowers it to a grouped convolution) against a hand-written
 grouped convolution and K separate convolutions, forward and backward.
 
     python benchmarks/stacked_seeds.py --k 2 4 --images 2048 --epochs 3 --threads 2 \
@@ -42,7 +42,7 @@ import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from selectivity.checkpoint import load_model  # noqa: E402
+from selectivity.training.checkpoint import load_model  # noqa: E402
 from selectivity.data.prepared import load_prepared, save_prepared  # noqa: E402
 
 

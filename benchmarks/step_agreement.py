@@ -33,11 +33,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from selectivity.accel import configure
 from selectivity.data.prepared import PreparedData
-from selectivity.runconfig import RunConfig
-from selectivity.stack import SeedStack
-from selectivity.train import SingleModel, Speed, epoch_batches, prepare_run
+from selectivity.training.config import RunConfig
+from selectivity.training.loop import epoch_batches, prepare_run
+from selectivity.training.networks import SeedStack, SingleModel
+from selectivity.training.speed import Speed, configure
 
 # Unit roundoff (the largest relative error of one rounding) of each number format.
 UNIT_ROUNDOFF = {"fp64": 2.0**-53, "fp32": 2.0**-24, "tf32": 2.0**-11, "bf16": 2.0**-8}

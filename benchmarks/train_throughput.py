@@ -3,7 +3,7 @@
 Measured in one process on one device, on CIFAR-shaped data (uint8 3x32x32, 10 classes; random
 pixels: throughput does not depend on what the pictures show):
 
-  (a) ``selectivity.train.train_run`` (device-resident data, batched augmentation, the selectivity
+  (a) ``selectivity.training.train_run`` (device-resident data, batched augmentation, the selectivity
       term every minibatch), with alpha = 0 and with alpha != 0, at the chosen precision /
       channels_last / compile settings;
   (b) a standard baseline written here: a Dataset over CPU tensors with per-sample random crop,
@@ -43,11 +43,11 @@ from torch.utils.data import DataLoader, Dataset
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from selectivity import gpu_slots  # noqa: E402
+from selectivity.training import gpu_slots  # noqa: E402
 from selectivity.data.prepared import PreparedData, Split  # noqa: E402
 from selectivity.models import build_model  # noqa: E402
-from selectivity.runconfig import RunConfig  # noqa: E402
-from selectivity.train import train_runs  # noqa: E402
+from selectivity.training.config import RunConfig  # noqa: E402
+from selectivity.training.loop import train_runs  # noqa: E402
 
 # selectivity.config (and with it jsonschema) is imported only to validate a --sweep config
 # (sweep_experiments): this script also runs on a bare GPU machine with torch, numpy, pandas and
@@ -87,7 +87,7 @@ def cifar_shaped(n_train: int, n_val: int, seed: int = 0, shape: str = "cifar10"
 
 def run_trainer(args, model: str, alpha: float, data: PreparedData, stack: int = 1,
                 on_epoch: Callable[[], None] | None = None) -> dict:
-    """Train with ``selectivity.train`` (``stack`` > 1: seeds 0..stack-1 as one stack, ``pack_seeds``).
+    """Train with ``selectivity.training`` (``stack`` > 1: seeds 0..stack-1 as one stack, ``pack_seeds``).
     images_per_s counts the images of all the stack's seeds. ``on_epoch()`` is called at the end of
     every epoch (it may raise to stop the run). compile_fallback: the trainer's warning if
     torch.compile failed and the run went on eagerly (then the row measured eager code), else ""."""

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from selectivity.analysis.activations import Activations, load_activations, save_activations
+from selectivity.files.activations import Activations, load_activations, save_activations
 from selectivity.analysis.dead import dead_units
 from selectivity.analysis.precision import default_n_top, precision
 from selectivity.analysis.unit_metrics import layer_summary, network_summary, unit_table

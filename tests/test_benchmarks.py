@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from conftest import ROOT
-from selectivity.runconfig import RunConfig
-from selectivity.train import Speed
+from selectivity.training.config import RunConfig
+from selectivity.training.speed import Speed
 
 
 def test_cluster_jobs_counts_packs_and_groups():

@@ -200,7 +200,7 @@ def test_si_null_is_the_level_of_units_without_class_information():
 
 
 def test_units_table_carries_the_null_and_precision_of_all_units():
-    from selectivity.analysis.activations import Activations
+    from selectivity.files.activations import Activations
     from selectivity.analysis.unit_metrics import layer_summary, network_summary, unit_table
 
     rng = np.random.default_rng(0)
@@ -222,7 +222,7 @@ def test_units_table_carries_the_null_and_precision_of_all_units():
 
 def fake_runs(experiment="resnet20", si=None, acc=None, n=4, seed=0):
     """A runs table (RUNS_TABLE_COLUMNS) with the given per-alpha mean SI and accuracy."""
-    from selectivity.tables import RUNS_TABLE_COLUMNS
+    from selectivity.files.runs import RUNS_TABLE_COLUMNS
 
     si = si or {-10: 0.02, -2: 0.08, 0: 0.3, 2: 0.6, 10: 0.7}
     acc = acc or {-10: 0.90, -2: 0.91, 0: 0.91, 2: 0.80, 10: 0.30}

@@ -110,7 +110,7 @@ def test_truncated_run_files_name_themselves(tmp_path, name):
 def test_a_truncated_model_names_itself(tmp_path, synthetic_npz):
     import torch
 
-    from selectivity.checkpoint import save_model
+    from selectivity.training.checkpoint import save_model
     from selectivity.models import build_model
 
     model = build_model("resnet20", 10, 3, width=0.25)
@@ -143,7 +143,7 @@ def test_a_truncated_dataset_names_itself(tmp_path, synthetic_npz):
 def _untrained(path, seed, alpha):
     import torch
 
-    from selectivity.checkpoint import save_model
+    from selectivity.training.checkpoint import save_model
     from selectivity.models import build_model
 
     torch.manual_seed(seed)

@@ -7,7 +7,7 @@ import yaml
 from conftest import ROOT
 from selectivity.config import ConfigError, run_config, seeds, validate_config
 from selectivity.layout import format_alpha, parse_alpha, run_dir, select_alphas
-from selectivity.runconfig import RunConfig, hashed
+from selectivity.training.config import RunConfig, hashed
 
 SCHEMA = ROOT / "workflow/schemas/config.schema.yaml"
 

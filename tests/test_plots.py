@@ -19,7 +19,7 @@ from selectivity.plots.specs import FIGURES, KINDS
 from selectivity.plots.style import alpha_colors
 from selectivity.robustness.params import CORRUPTIONS
 from selectivity.stats import bootstrap_ci, paired_t
-from selectivity.tables import RUNS_TABLE_COLUMNS
+from selectivity.files.runs import RUNS_TABLE_COLUMNS
 
 SCHEMA = ROOT / "workflow/schemas/config.schema.yaml"
 ALPHAS = [-10.0, -1.0, -0.1, 0.0, 0.1, 1.0, 10.0]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, run_cli
-from selectivity.tables import RUNS_TABLE_COLUMNS
+from selectivity.files.runs import RUNS_TABLE_COLUMNS
 
 README = (ROOT / "README.md").read_text()
 

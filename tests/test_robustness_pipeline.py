@@ -12,8 +12,8 @@ import yaml
 from conftest import ROOT, run_cli
 from selectivity.config import ConfigError, enabled_figures, robustness_settings, skipped_figures, validate_config
 from selectivity.errors import InputError
-from selectivity.robustness.evaluate import (ROBUSTNESS_COLUMNS, SETTINGS_DEFAULTS, collect_robustness,
-                                             read_robustness)
+from selectivity.files.robustness import ROBUSTNESS_COLUMNS, collect_robustness, read_robustness
+from selectivity.robustness.evaluate import SETTINGS_DEFAULTS
 
 SCHEMA = ROOT / "workflow/schemas/config.schema.yaml"
 SETTINGS = {"corruptions": ["gaussian_noise", "contrast"], "severities": [1, 5], "attacks": ["fgsm", "pgd"],
@@ -24,7 +24,7 @@ SETTINGS = {"corruptions": ["gaussian_noise", "contrast"], "severities": [1, 5],
 def _model(path, seed, alpha, experiment="resnet20"):
     import torch
 
-    from selectivity.checkpoint import save_model
+    from selectivity.training.checkpoint import save_model
     from selectivity.models import build_model
 
     torch.manual_seed(seed)

@@ -11,11 +11,11 @@ import pytest
 import torch
 
 from conftest import SRC, run_cli
-from selectivity.checkpoint import STATE_KEYS, load_model
+from selectivity.training.checkpoint import STATE_KEYS, load_model
 from selectivity.data import load_prepared
 from selectivity.models import build_model
-from selectivity.runconfig import RunConfig
-from selectivity.train import STATE_FILE, NonFiniteLossError, train_run
+from selectivity.training.config import RunConfig
+from selectivity.training.loop import STATE_FILE, NonFiniteLossError, train_run
 
 pytestmark = pytest.mark.slow
 
@@ -158,7 +158,7 @@ def test_sigterm_stops_cleanly_and_the_rerun_resumes(synthetic_npz, tmp_path):
 
 
 def test_resume_state_is_saved_at_the_configured_interval(synthetic_npz, tmp_path, monkeypatch):
-    import selectivity.train as train_module
+    import selectivity.training.loop as train_module
 
     saved_epochs = []
     real_save = train_module.save_resume_state

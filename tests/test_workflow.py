@@ -248,7 +248,7 @@ ROBUST_JOBS = {"robustness": 18, "collect_robustness": 3, **{f"figure_{f}": 1 fo
     ("src/selectivity/plots/panels.py", None, {**{f: 1 for f in FIGURE_JOBS}, "claims": 1, "all": 1}),
     ("src/selectivity/stats.py", None, {**{f: 1 for f in FIGURE_JOBS}, "claims": 1, "all": 1}),
     ("src/selectivity/analysis/precision.py", None, "analysis"),
-    ("src/selectivity/tables.py", None, "tables"),
+    ("src/selectivity/analysis/collect.py", None, "tables"),
     ("src/selectivity/similarity/cka.py", None, {"similarity": 2, "figure_fig3": 1, "claims": 1, "all": 1}),
     ("src/selectivity/similarity/pwcca.py", None, {"similarity": 2, "figure_fig3": 1, "claims": 1, "all": 1}),
     ("src/selectivity/analysis/similarity_rows.py", None, {"similarity": 2, "figure_fig3": 1, "claims": 1, "all": 1}),
@@ -256,7 +256,7 @@ ROBUST_JOBS = {"robustness": 18, "collect_robustness": 3, **{f"figure_{f}": 1 fo
     ("src/selectivity/claims/rules.py", None, {"claims": 1, "all": 1}),
     ("src/selectivity/claims/registry.py", None, {"claims": 1, "all": 1}),
     ("src/selectivity/metrics.py", None, "training"),
-    ("src/selectivity/train.py", None, "training"),
+    ("src/selectivity/training/loop.py", None, "training"),
     ("src/selectivity/robustness/corruptions.py", None, ROBUST_JOBS),
     ("src/selectivity/plots/robust_si.py", None, {"figure_robust_si": 1, "figure_tin_resnet18_robust_si": 1,
                                                   "figure_tin_resnet50_robust_si": 1, "claims": 1, "all": 1}),
@@ -314,7 +314,7 @@ def test_the_training_opt_out_keeps_the_runs_and_ignores_training_code_edits(tin
     config = edit_config(tiny_repo, "optout.yaml", "analysis:\n  similarity_threads: 1",
                          "analysis:\n  similarity_threads: 1\n  rerun_training_on_code_change: false")
     assert dry_jobs(tiny_repo, config) == {}  # switching it on reruns nothing by itself
-    train = tiny_repo / "src/selectivity/train.py"
+    train = tiny_repo / "src/selectivity/training/loop.py"
     original = train.read_text()
     train.write_text(original + "\n# an edit\n")
     try:

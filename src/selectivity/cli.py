@@ -28,8 +28,8 @@ def _train(args) -> None:
     import torch
 
     from .data import load_prepared
-    from .runconfig import RunConfig
-    from .train import train_runs
+    from .training.config import RunConfig
+    from .training.loop import train_runs
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -52,7 +52,8 @@ def _train(args) -> None:
 
 
 def _collect_runs(args) -> None:
-    from .tables import collect, write_csv
+    from .analysis.collect import collect
+    from .io import write_csv
 
     runs, layers = collect(args.summaries)
     write_csv(runs, args.runs_out)
@@ -68,9 +69,9 @@ def _dump_activations(args) -> None:
 
 
 def _unit_metrics(args) -> None:
-    from .analysis.activations import load_activations
+    from .files.activations import load_activations
     from .analysis.unit_metrics import unit_table
-    from .tables import write_csv
+    from .io import write_csv
 
     units = unit_table(load_activations(args.acts), n_top=args.precision_n, eps=args.eps,
                        null_permutations=args.null_permutations, null_seed=args.null_seed)
@@ -82,7 +83,7 @@ def _similarity(args) -> None:
     import time
 
     from .analysis.similarity_pairs import similarity_pairs
-    from .analysis.similarity_table import write_pairs
+    from .files.similarity import write_pairs
 
     t0 = time.perf_counter()
     try:
@@ -99,7 +100,8 @@ def _similarity(args) -> None:
 def _robustness(args) -> None:
     import time
 
-    from .robustness.evaluate import robustness_table, write_robustness
+    from .files.robustness import write_robustness
+    from .robustness.evaluate import robustness_table
 
     if args.threads:
         import torch
@@ -113,7 +115,7 @@ def _robustness(args) -> None:
 
 
 def _collect_robustness(args) -> None:
-    from .robustness.evaluate import collect_robustness, write_robustness
+    from .files.robustness import collect_robustness, write_robustness
 
     df = collect_robustness(args.tables, args.experiment, args.alphas, args.seeds)
     write_robustness(df, args.out)
@@ -121,7 +123,7 @@ def _collect_robustness(args) -> None:
 
 
 def _robustness_measures(args) -> None:
-    from .robustness.evaluate import read_robustness, write_robustness
+    from .files.robustness import read_robustness, write_robustness
     from .robustness.measures import measures_table
     from .robustness.params import SETS
 
@@ -255,11 +257,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run directory: model.pt, log.csv, summary.json (one per run config)")
     g = s.add_mutually_exclusive_group(required=True)
     g.add_argument("--config-json", nargs="+",
-                   help="run config as a JSON string (keys of selectivity.runconfig.RunConfig); several configs "
-                        "that differ only in their seed train together as one stack (selectivity.stack)")
+                   help="run config as a JSON string (keys of selectivity.training.config.RunConfig); several configs "
+                        "that differ only in their seed train together as one stack (selectivity.training.networks)")
     g.add_argument("--config", help="run config JSON file")
     s.add_argument("--runtime-json", help="run-config keys that cannot change the result (device, eval_batch_size, "
-                                          "...: selectivity.runconfig.UNHASHED), as a JSON object; override the config's")
+                                          "...: selectivity.training.config.UNHASHED), as a JSON object; override the config's")
     s.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
     s.set_defaults(func=_train)
 

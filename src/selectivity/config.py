@@ -193,7 +193,7 @@ def seed_packs(experiment: dict) -> list[list[int]]:
 
 
 def run_config(config: dict, experiment: str, alpha: float, seed: int) -> dict:
-    """The effective RunConfig dict of one run (see selectivity.runconfig.RunConfig)."""
+    """The effective RunConfig dict of one run (see selectivity.training.config.RunConfig)."""
     exp = config["experiments"][experiment]
     return dict(
         experiment=experiment,

@@ -137,3 +137,9 @@ def file_digest(path: str | os.PathLike, algorithm: str = "md5", chunk: int = 1 
         while block := f.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+def write_csv(df, path: str | Path) -> None:
+    """A pandas table as CSV without its index, written atomically."""
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False)

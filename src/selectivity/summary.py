@@ -7,7 +7,7 @@ from __future__ import annotations
 import platform
 
 from .plots.quantities import network_column, network_label
-from .tables import read_runs
+from .files.runs import read_runs
 
 
 def machine() -> str:

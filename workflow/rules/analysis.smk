@@ -5,7 +5,7 @@ rule dump_activations:
     input:
         model=pattern(layout.MODEL),
         data=dataset_file,
-        code=DUMP_CODE,
+        code=code("dump-activations"),
     output:
         pattern(layout.ACTIVATIONS),
     log:
@@ -25,7 +25,7 @@ rule dump_activations:
 rule unit_metrics:
     input:
         acts=pattern(layout.ACTIVATIONS),
-        code=METRICS_CODE,
+        code=code("unit-metrics"),
     output:
         pattern(layout.UNITS),
     log:
@@ -58,7 +58,7 @@ rule similarity:
             else []
         ),
         data=dataset_file,
-        code=SIMILARITY_CODE,
+        code=code("similarity"),
     output:
         pattern(layout.SIMILARITY_TABLE),
     log:

@@ -29,7 +29,7 @@ from selectivity.config import (
 from selectivity.layout import ALPHA_PATTERN, parse_alpha, select_alphas
 from selectivity.names import DATASETS
 from selectivity.plots.specs import FIGURES, KINDS
-from selectivity.runconfig import UNHASHED, hashed
+from selectivity.training.config import UNHASHED, hashed
 
 # Jobs import the package from this checkout (src/), and run with the interpreter that runs
 # Snakemake, or with the env's own python when --software-deployment-method conda activates one.
@@ -77,105 +77,26 @@ def pattern(template, **fields):
 RUN = pattern(layout.RUN)
 
 # Source files are inputs of the rules that use them, at the grain of what each computes: editing
-# a metric reruns the analysis, not training. Modules that only read, check or write files
-# (inputs.py, io.py, layout.py, errors.py, cli.py) and the figure specs (specs.py: each figure's
-# entry is its rule's params) are no inputs.
-PKG = Path(SRC) / "selectivity"
+# a metric reruns the analysis, not training. A rule's code inputs are computed from the source
+# (selectivity.code_inputs): the import closure of the CLI command it runs, less the modules that
+# only read, check or write files or hold names and figure specs (code_inputs.NOT_INPUTS).
+from selectivity import code_inputs
 
 
-def code(*names):
-    """Paths relative to the working directory: a project moved or copied as a whole (results
-    included) keeps its inputs, so nothing reruns."""
-    return [os.path.relpath(PKG / n) for n in names]
+def code(command, *modules):
+    """The code inputs of a rule that runs ``command`` (and loads ``modules`` by name), relative
+    to the working directory: a project moved or copied as a whole (results included) keeps its
+    inputs, so nothing reruns."""
+    paths = set(code_inputs.command_inputs(command)) | set(code_inputs.module_inputs(*modules))
+    return sorted(os.path.relpath(p) for p in paths)
 
 
-MODEL_CODE = code(
-    "models/__init__.py",
-    "models/layers.py",
-    "models/resnet.py",
-    "models/resnet_imagenet.py",
-    "models/vgg.py",
-    "units.py",
-)
-DATA_CODE = code(
-    "data/__init__.py",
-    "data/prepared.py",
-    "data/cifar10.py",
-    "data/fashion_mnist.py",
-    "data/digits.py",
-    "data/synthetic.py",
-    "data/tiny_imagenet.py",
-    "data/download.py",
-)
 # The same inputs either way (a changed set of inputs would itself rerun every run); with
 # rerun_training_on_code_change false they are ancient(): their edits no longer rerun training.
 TRAIN_CODE = [
     path if ANALYSIS["rerun_training_on_code_change"] else ancient(path)
-    for path in MODEL_CODE
-    + code(
-        "train.py",
-        "stack.py",
-        "loss.py",
-        "metrics.py",
-        "runconfig.py",
-        "checkpoint.py",
-        "accel.py",
-        "data/augment.py",
-        "data/run_splits.py",
-    )
+    for path in code("train")
 ]
-DUMP_CODE = MODEL_CODE + code(
-    "analysis/activations.py", "checkpoint.py", "data/augment.py"
-)
-METRICS_CODE = code(
-    "analysis/unit_metrics.py",
-    "analysis/precision.py",
-    "analysis/dead.py",
-    "analysis/si_null.py",
-    "metrics.py",
-)
-TABLE_CODE = code("tables.py", "analysis/unit_metrics.py")
-SIMILARITY_CODE = MODEL_CODE + code(
-    "similarity/__init__.py",
-    "similarity/pwcca.py",
-    "similarity/cka.py",
-    "similarity/procrustes.py",
-    "analysis/similarity_pairs.py",
-    "analysis/similarity_rows.py",
-    "analysis/activations.py",
-    "checkpoint.py",
-    "data/augment.py",
-)
-ROBUSTNESS_CODE = MODEL_CODE + code(
-    "robustness/evaluate.py",
-    "robustness/attacks.py",
-    "robustness/corruptions.py",
-    "robustness/blurs.py",
-    "robustness/weather.py",
-    "robustness/cvops.py",
-    "robustness/elastic.py",
-    "robustness/resample.py",
-    "robustness/dimensionality.py",
-    "robustness/hsv.py",
-    "robustness/kernels.py",
-    "robustness/official.py",
-    "robustness/params.py",
-    "robustness/frost/frost1.png",
-    "robustness/frost/frost2.png",
-    "robustness/frost/frost3.png",
-    "robustness/frost/frost4.jpg",
-    "robustness/frost/frost5.jpg",
-    "analysis/activations.py",
-    "checkpoint.py",
-    "data/augment.py",
-)
-PLOT_CODE = code(
-    "plots/render.py",
-    "plots/panels.py",
-    "plots/quantities.py",
-    "plots/style.py",
-    "stats.py",
-)
 
 
 def experiment(name):
@@ -341,14 +262,9 @@ def resolved_figure(fig):
     return figure_params(config, fig) if fig in enabled_figures(config) else {}
 
 
-# what the robust_* kinds compute from robustness_all.csv: measures, corruption sets and families
-ROBUST_FIGURE_CODE = code("robustness/measures.py", "robustness/params.py")
-
-
 def figure_code(fig):
-    kind = KINDS[FIGURES[fig].kind]
-    robust = ROBUST_FIGURE_CODE if "robustness" in kind.tables else []
-    return code(f"plots/{kind.module}.py") + PLOT_CODE + robust
+    """The plot command's code and that of the figure's kind (its module, loaded by name)."""
+    return code("plot", f"selectivity.plots.{KINDS[FIGURES[fig].kind].module}")
 
 
 def figure_input_args(wildcards, input):
@@ -365,19 +281,7 @@ def figure_input_args(wildcards, input):
 from selectivity.claims.params import claims_params
 
 CLAIMS_PARAMS = claims_params(config)
-CLAIMS_CODE = code(
-    "claims/evaluate.py",
-    "claims/rules.py",
-    "claims/registry.py",
-    "claims/table.py",
-    "plots/similarity.py",
-    "plots/robust_si.py",
-    "plots/panels.py",
-    "plots/quantities.py",
-    "robustness/measures.py",
-    "robustness/params.py",
-    "stats.py",
-)
+CLAIMS_CODE = code("claims-table")
 
 
 def claims_inputs():

@@ -3,7 +3,7 @@
 
 rule prepare_data:
     input:
-        code=DATA_CODE,
+        code=code("prepare-data"),
     output:
         pattern(layout.DATASET),
     log:

@@ -8,7 +8,7 @@ rule robustness:
     input:
         model=pattern(layout.MODEL),
         data=dataset_file,
-        code=ROBUSTNESS_CODE,
+        code=code("robustness"),
     output:
         pattern(layout.ROBUSTNESS),
     log:
@@ -28,7 +28,7 @@ rule robustness:
 rule collect_robustness:
     input:
         tables=lambda wc: run_files(wc.experiment, "all", layout.ROBUSTNESS),
-        code=code("robustness/evaluate.py"),
+        code=code("collect-robustness"),
     output:
         pattern(layout.ROBUSTNESS_TABLE),
     log:

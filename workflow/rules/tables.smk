@@ -5,7 +5,7 @@ rule collect_runs:
     input:
         summaries=lambda wc: run_files(wc.experiment, wc.subset, layout.SUMMARY),
         units=lambda wc: run_files(wc.experiment, wc.subset, layout.UNITS),
-        code=TABLE_CODE,
+        code=code("collect-runs"),
     output:
         runs=pattern(layout.RUNS_TABLE),
         layers=pattern(layout.LAYERS_TABLE),

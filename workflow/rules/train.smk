@@ -1,5 +1,5 @@
 # Stage 2: training. One job per (experiment, alpha, seed), or, with experiments.<e>.pack_seeds K > 1,
-# one job per (experiment, alpha, K seeds) that trains them as one stack (selectivity.stack) and
+# one job per (experiment, alpha, K seeds) that trains them as one stack (selectivity.training.networks) and
 # writes every run's folder as its own job would. The resume state (train_state.pt in the run
 # directory) is deliberately not an output, so Snakemake never deletes it before a retry; a retried
 # job (global --retries: a fresh submission with `attempt` times the runtime) resumes it.

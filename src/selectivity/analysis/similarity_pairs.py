@@ -7,7 +7,7 @@ datapoints (``similarity_rows``) and every measure (``selectivity.similarity``).
 rows come from one forward pass of its checkpoint, the same rows for every network; each network's
 layer is prepared once per reading and one cross product per pair serves every measure; layers run
 in parallel threads.
-The table's format: ``similarity_table``.
+The table's format: ``selectivity.files.similarity``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from ..inputs import require
 from ..similarity import (DEFAULT_EPSILON, DEFAULT_MEASURES, DEFAULT_MIN_ROWS, DEFAULT_ROWS_PER_NEURON, distances, prepare,
                           rows_wanted)
 from .similarity_rows import READINGS, layer_rows
-from .similarity_table import COLUMNS
+from ..files.similarity import COLUMNS
 
 Rows = dict[str, dict[str, np.ndarray]]  # reading -> unit layer -> [R, U] datapoints of one network
 
@@ -69,7 +69,7 @@ def _layer_pairs(reading: str, i: int, name: str, runs: dict[int, np.ndarray], b
 def pairs_table(runs: dict[int, Rows], baseline: dict[int, Rows] | None = None, measures=DEFAULT_MEASURES,
                 rows_per_neuron: int = DEFAULT_ROWS_PER_NEURON, min_rows: int = DEFAULT_MIN_ROWS,
                 epsilon: float = DEFAULT_EPSILON, threads: int = 1) -> pd.DataFrame:
-    """Long table of distances (``similarity_table.COLUMNS`` without experiment and alpha), from every network's rows
+    """Long table of distances (``files.similarity.COLUMNS`` without experiment and alpha), from every network's rows
     by seed.
 
     runs / baseline: {seed: {reading: {layer: [R, U]}}}; every network must have the same readings
@@ -105,7 +105,7 @@ def similarity_pairs(model_paths: list[str | Path], seeds: list[int], data_path:
                      alpha: float | None = None, device: str = "cpu", batch_size: int = 500) -> pd.DataFrame:
     """Similarity pairs of the networks in ``model_paths`` (one per seed, at ``alpha``) with each
     other and with the alpha = 0 networks in ``baseline_paths``, on the test set of ``data_path``."""
-    from ..accel import resolve_device
+    from ..training.speed import resolve_device
     from ..data import load_prepared
 
     for paths, ss in ((model_paths, seeds), (baseline_paths, baseline_seeds)):

@@ -320,10 +320,10 @@ def build_claims(params: dict, runs: dict[str, str], similarity: dict[str, list[
     """The claims table from the files (each read and checked against the runs the config
     declares): runs tables by experiment, similarity tables (one per alpha <= 0) and robustness
     tables of the experiments ``params`` lists."""
-    from ..analysis.similarity_table import read_pairs
+    from ..files.similarity import read_pairs
     from ..errors import InputError
-    from ..robustness.evaluate import read_robustness
-    from ..tables import read_runs
+    from ..files.robustness import read_robustness
+    from ..files.runs import read_runs
 
     def need(kind: str, have: dict, want) -> None:
         missing = [e for e in want if e not in have]

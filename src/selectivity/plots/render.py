@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..tables import read_layers, read_runs
+from ..files.runs import read_layers, read_runs
 from .panels import stats_options
 from .quantities import network_column, network_label
 from .specs import FIGURES, KINDS, stars_text, describe_test
@@ -65,11 +65,11 @@ def load_figure_data(params: dict, inputs: dict[str, list[str]]) -> FigureData:
     if "layers" in kind.tables:
         data.layers = per_experiment("layers", read_layers)
     if "robustness" in kind.tables:
-        from ..robustness.evaluate import read_robustness
+        from ..files.robustness import read_robustness
 
         data.robustness = per_experiment("robustness", read_robustness)
     if kind.similarity:
-        from ..analysis.similarity_table import read_pairs
+        from ..files.similarity import read_pairs
 
         data.similarity = read_pairs(inputs.get("similarity", []), expected.get(experiments[0], {}),
                                      params.get("similarity"))

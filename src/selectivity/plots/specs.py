@@ -28,7 +28,7 @@ class Kind:
     module, function: ``selectivity.plots.<module>.<function>(data, figure)`` draws it.
     tables: the per-experiment tables it reads ("runs", "layers", "robustness": the experiment's
     robustness_all.csv, which needs the experiment in the config's robustness.experiments); similarity:
-    it reads the similarity tables (``analysis.similarity_table``) of the experiment's alphas <= 0.
+    it reads the similarity tables (``files.similarity``) of the experiment's alphas <= 0.
     multi: it compares several experiments (config key ``experiments``, else ``experiment``).
     options: the config options it takes, as JSON-schema properties with defaults.
     """

@@ -46,7 +46,7 @@ def new_figure(ncols: int, width: float = 5.0, height: float = 4.2, ratios=None)
 def finish(fig, axes, title: str, out_pdf, out_csv, stats) -> None:
     """Panel letters, title, then the statistics CSV and the PDF (both atomic). axes: the panels in
     order (lettered a, b, ...), or (letter, panel) pairs where a figure letters them itself."""
-    from ..tables import write_csv
+    from ..io import write_csv
 
     pairs = [item if isinstance(item, tuple) else ("abcdefghijklmnopqrstuvwxyz"[i], item) for i, item in enumerate(axes)]
     for letter, ax in pairs:

@@ -1,5 +1,5 @@
 """Robustness measures that separate robustness from clean accuracy, per network, from a robustness
-table (``evaluate.ROBUSTNESS_COLUMNS``).
+table (``files.robustness.ROBUSTNESS_COLUMNS``).
 
 - corruptions, per (corruption, severity): accuracy, error = 1 - accuracy, drop = clean - corrupted
   accuracy and relative drop = drop / clean (clean: the network's accuracy on the same clean images);

@@ -1,4 +1,8 @@
-"""K seeds of one (experiment, alpha) trained as one stack of K networks in one process.
+"""The networks a training process trains, behind one protocol (``Networks``): one run's model
+(``SingleModel``) or K seeds of one (experiment, alpha) as one stack (``SeedStack``). Both build
+their step with ``training_step`` around the same regularized loss (``loss.minibatch_loss``).
+
+A stack of K networks in one process:
 
 The K models' parameters and buffers are stacked on a leading seed dimension ([K, ...],
 ``torch.func.stack_module_state``); one forward pass is ``vmap`` of ``functional_call`` over the
@@ -16,17 +20,58 @@ a single run.
 from __future__ import annotations
 
 import copy
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Protocol
 
 import torch
 from torch import Tensor
 from torch.func import functional_call, stack_module_state, vmap
 
-from .accel import sgd, training_step
-from .errors import Preempted
+from ..errors import Preempted
+from ..units import UnitRecorder
+from .config import RunConfig
 from .loss import minibatch_loss
-from .runconfig import RunConfig
-from .units import UnitRecorder
+from .speed import compiled_step, match_parameter_layout, sgd
+
+
+class Networks(Protocol):
+    """What the training loop needs of the networks it trains (one run's or a stack's)."""
+
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    recorder: UnitRecorder
+    step: Callable[[Tensor, Tensor], Tensor]  # (x, y) -> batch sums [4] or [K, 4]; forward and backward
+
+    def batches(self, per_run: list[Iterator[tuple[Tensor, Tensor]]]) -> Iterator[tuple[Tensor, Tensor]]:
+        """One epoch's minibatches of every run, in the layout ``step`` takes."""
+
+    def optimizer_state(self, k: int) -> dict:
+        """Run k's optimizer state, in a single run's ``optimizer.state_dict()`` layout."""
+
+    def load_optimizer_states(self, states: list[dict]) -> None:
+        """Restore the runs' optimizer states (each in a single run's layout)."""
+
+
+def training_step(
+    optimizer: torch.optim.Optimizer,
+    forward: Callable,
+    mode: str,
+    warn: Callable[[str], None],
+    passthrough: tuple[type[BaseException], ...] = (),
+) -> Callable:
+    """step(x, y): zero the gradients, run ``forward(x, y) -> (loss, batch_sums)`` (compiled as
+    ``compiled_step`` says for ``mode``) and ``loss.backward()``; returns batch_sums. The optimizer
+    step is the caller's."""
+
+    def make_step(fwd: Callable) -> Callable:
+        def step(x, y):
+            optimizer.zero_grad(set_to_none=True)
+            loss, batch_sums = fwd(x, y)
+            loss.backward()
+            return batch_sums
+
+        return step
+
+    return compiled_step(make_step, forward, mode, warn=warn, passthrough=passthrough)
 
 
 def check_stackable(cfgs: list[RunConfig]) -> None:
@@ -56,7 +101,7 @@ class SeedStack:
     backward for all and returns their batch sums [K, 4]; one optimizer and one LR schedule."""
 
     def __init__(self, runs, speed, warn: Callable[[str], None]):
-        """runs: the K runs (``train.Run``: their models, configs and data); speed: ``train.Speed``."""
+        """runs: the K runs (``loop.Run``: their models, configs and data); speed: ``speed.Speed``."""
         cfg = runs[0].cfg
         self.models = [run.model for run in runs]
         self.params, self.buffers = stack_module_state(self.models)
@@ -81,7 +126,7 @@ class SeedStack:
         self.step = training_step(self.optimizer, forward, speed.compile, warn, passthrough=(Preempted,))
 
     def batches(self, per_run: list[Iterator[tuple[Tensor, Tensor]]]) -> Iterator[tuple[Tensor, Tensor]]:
-        """The runs' minibatches (each run's own order and augmentation: ``train.epoch_batches``),
+        """The runs' minibatches (each run's own order and augmentation: ``loop.epoch_batches``),
         stacked: ([K, B, C, H, W], [K, B])."""
         for pairs in zip(*per_run, strict=True):
             yield torch.stack([x for x, _ in pairs]), torch.stack([y for _, y in pairs])
@@ -101,3 +146,33 @@ class SeedStack:
             stacked[i] = {name: torch.stack([st["state"][i][name] for st in states]) if isinstance(v, Tensor)
                           and v.dim() > 0 else v for name, v in s.items()}
         self.optimizer.load_state_dict({"state": stacked, "param_groups": first["param_groups"]})
+
+
+class SingleModel:
+    """One run's model, its optimizer and schedule, and its compiled or eager training step."""
+
+    def __init__(self, run, speed, warn: Callable[[str], None]):
+        """run: a ``loop.Run`` (its model, config and data); speed: ``speed.Speed``."""
+        cfg = run.cfg
+        self.model = run.model
+        self.optimizer = sgd(self.model.parameters(), cfg.lr, cfg.momentum, cfg.weight_decay, speed.device)
+        self.scheduler = torch.optim.lr_scheduler.MultiStepLR(self.optimizer, list(cfg.lr_milestones), cfg.lr_gamma)
+        self.recorder = UnitRecorder(self.model, detach=cfg.alpha == 0.0)
+        num_classes = run.data.num_classes
+
+        def forward(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+            with speed.autocast():
+                logits = self.model(x)
+            return minibatch_loss(logits, self.recorder.activations, y, cfg, num_classes)
+
+        self.step = training_step(self.optimizer, forward, speed.compile, warn, passthrough=(Preempted,))
+
+    def batches(self, per_run: list[Iterator[tuple[Tensor, Tensor]]]):
+        return per_run[0]
+
+    def optimizer_state(self, k: int) -> dict:
+        return self.optimizer.state_dict()
+
+    def load_optimizer_states(self, states: list[dict]) -> None:
+        self.optimizer.load_state_dict(states[0])
+        match_parameter_layout(self.optimizer)

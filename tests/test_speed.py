@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from conftest import ROOT
-from selectivity import gpu_slots
-from selectivity.accel import autocast, compiled_step, match_parameter_layout, resolve_device, sgd, use_channels_last
+from selectivity.training import gpu_slots
+from selectivity.training.speed import autocast, compiled_step, match_parameter_layout, resolve_device, sgd, use_channels_last
 
 
 def test_gpus_are_shared_out_least_used_first(tmp_path):
@@ -21,7 +21,7 @@ def test_gpus_are_shared_out_least_used_first(tmp_path):
 
 
 def test_claims_end_with_their_process(tmp_path):
-    code = ("import sys, time; sys.path.insert(0, sys.argv[2]); from selectivity.gpu_slots import acquire_gpu; "
+    code = ("import sys, time; sys.path.insert(0, sys.argv[2]); from selectivity.training.gpu_slots import acquire_gpu; "
             "print(acquire_gpu(2, sys.argv[1]), flush=True); time.sleep(60)")
     proc = subprocess.Popen([sys.executable, "-c", code, str(tmp_path), str(ROOT / "src")], stdout=subprocess.PIPE,
                             text=True)

@@ -1,4 +1,4 @@
-"""Seeds trained as one stack (selectivity.stack) are the single runs of those seeds."""
+"""Seeds trained as one stack (selectivity.training.networks) are the single runs of those seeds."""
 
 import json
 
@@ -6,12 +6,13 @@ import pytest
 import torch
 
 from conftest import run_cli
-from selectivity.checkpoint import load_model, load_resume_state
+from selectivity.training.checkpoint import load_model, load_resume_state
 from selectivity.data import load_prepared
 from selectivity.errors import Preempted
-from selectivity.runconfig import RunConfig
-from selectivity.stack import SeedStack, check_stackable
-from selectivity.train import STATE_FILE, SingleModel, epoch_batches, prepare_run, speed_settings, train_run, train_runs
+from selectivity.training.config import RunConfig
+from selectivity.training.networks import SeedStack, SingleModel, check_stackable
+from selectivity.training.loop import STATE_FILE, epoch_batches, prepare_run, train_run, train_runs
+from selectivity.training.speed import speed_settings
 
 TINY = dict(model="resnet20", dataset="synthetic", model_options={"width": 0.25}, epochs=2, batch_size=32, lr=0.05,
             lr_milestones=[1], checkpoint_interval_s=0, alpha=-1.0)

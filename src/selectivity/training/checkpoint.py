@@ -13,9 +13,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .inputs import input_error, torch_load
-from .io import torch_save
-from .models import build_model
+from ..inputs import input_error, torch_load
+from ..io import torch_save
+from ..models import build_model
 
 MODEL_KEYS = ("state_dict", "model", "num_classes", "in_channels", "model_options")
 STATE_KEYS = ("config_hash", "epoch", "model", "optimizer", "scheduler", "rng", "best", "log")

@@ -21,7 +21,7 @@ COLUMNS = ["experiment", "alpha", "reading", "measure", "layer_index", "layer", 
 
 def write_pairs(df: pd.DataFrame, experiment: str, alpha: float, path: str | Path) -> pd.DataFrame:
     """The table with its experiment and alpha, written atomically to ``path``."""
-    from ..tables import write_csv
+    from ..io import write_csv
 
     df = df.assign(experiment=experiment, alpha=float(alpha)).reindex(columns=COLUMNS)
     write_csv(df, path)

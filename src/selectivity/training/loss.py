@@ -6,8 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .metrics import mean_selectivity
-from .runconfig import RunConfig
+from ..metrics import mean_selectivity
+from .config import RunConfig
 
 
 def minibatch_loss(logits: Tensor, acts: dict[str, Tensor], y: Tensor, cfg: RunConfig,

@@ -7,7 +7,7 @@ test-set mean SI of that model. It trains and validates on the prepared file's s
 run's own (``train_size``, ``val_draw``: see ``selectivity.data.run_splits``).
 
 ``train_run`` trains one (alpha, seed) run; ``train_runs`` trains K seeds of one (experiment, alpha)
-in one process, as one stack of K networks (``selectivity.stack``: one vmapped forward/backward and
+in one process, as one stack of K networks (``training.networks.SeedStack``: one vmapped forward/backward and
 one optimizer step for all), each with its own initialization, data order and augmentation, and
 writes each run's folder as ``train_run`` would (the same computation; in float32 the rounding of
 grouped convolutions differs, and grows during training as between any two float32 runs).
@@ -37,51 +37,24 @@ from typing import Callable, Iterator
 import torch
 from torch import Tensor, nn
 
-from .accel import autocast, configure, match_parameter_layout, resolve_device, sgd, training_step, use_channels_last
-from .checkpoint import load_resume_state, save_model, save_resume_state
-from .errors import NonFiniteLossError, Preempted
-from .data import AUGMENT_DEFAULTS, PreparedData
-from .data.augment import (batch_class_counts, epoch_generator, epoch_plan, normalize, normalize_nhwc, to_nhwc,
+from ..data import AUGMENT_DEFAULTS, PreparedData
+from ..data.augment import (batch_class_counts, epoch_generator, epoch_plan, normalize, normalize_nhwc, to_nhwc,
                            train_batches)
-from .data.run_splits import run_splits
-from .io import remove_stale_temporaries, write_json, write_text
-from .loss import minibatch_loss
-from .metrics import layer_selectivity
-from .models import build_model, count_parameters
-from .runconfig import RunConfig
-from .stack import SeedStack, check_stackable
-from .units import UnitRecorder, collect_activations
+from ..data.run_splits import run_splits
+from ..errors import NonFiniteLossError, Preempted
+from ..io import remove_stale_temporaries, write_json, write_text
+from ..metrics import layer_selectivity
+from ..models import build_model, count_parameters
+from ..units import collect_activations
+from .checkpoint import load_resume_state, save_model, save_resume_state
+from .config import RunConfig
+from .networks import Networks, SeedStack, SingleModel, check_stackable
+from .speed import Speed, speed_settings
 
 STATE_FILE = "train_state.pt"
 OUTPUT_FILES = ("model.pt", "log.csv", "summary.json")
 LOG_COLUMNS = ("epoch", "lr", "loss", "ce", "mean_si", "train_accuracy", "val_accuracy", "train_seconds", "seconds")
 # train_seconds: the epoch's minibatch steps; seconds: the whole epoch (validation, state saving too)
-
-
-# --- speed settings, applied in one place -------------------------------------------------------
-
-@dataclass(frozen=True)
-class Speed:
-    """Where and how fast a run computes (``selectivity.accel``); nothing here changes the algorithm
-    but ``precision``, which is part of the run hash."""
-
-    device: torch.device
-    channels_last: bool
-    precision: str
-    compile: str
-
-    @property
-    def memory_format(self) -> torch.memory_format:
-        return torch.channels_last if self.channels_last else torch.contiguous_format
-
-    def autocast(self):
-        return autocast(self.device, self.precision)
-
-
-def speed_settings(cfg: RunConfig) -> Speed:
-    device = resolve_device(cfg.device)
-    configure(device)
-    return Speed(device, use_channels_last(cfg.channels_last, device), cfg.precision, cfg.compile)
 
 
 # --- one run: its data, model and record ------------------------------------------------------------
@@ -235,37 +208,6 @@ def finish_run(run: Run, speed: Speed, progress) -> dict:
     return summary
 
 
-# --- the networks being trained: one model, or a stack of K ---------------------------------------
-
-class SingleModel:
-    """One run's model, its optimizer and schedule, and its compiled or eager training step."""
-
-    def __init__(self, run: Run, speed: Speed, warn: Callable[[str], None]):
-        cfg = run.cfg
-        self.model = run.model
-        self.optimizer = sgd(self.model.parameters(), cfg.lr, cfg.momentum, cfg.weight_decay, speed.device)
-        self.scheduler = torch.optim.lr_scheduler.MultiStepLR(self.optimizer, list(cfg.lr_milestones), cfg.lr_gamma)
-        self.recorder = UnitRecorder(self.model, detach=cfg.alpha == 0.0)
-        num_classes = run.data.num_classes
-
-        def forward(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-            with speed.autocast():
-                logits = self.model(x)
-            return minibatch_loss(logits, self.recorder.activations, y, cfg, num_classes)
-
-        self.step = training_step(self.optimizer, forward, speed.compile, warn, passthrough=(Preempted,))
-
-    def batches(self, per_run: list[Iterator[tuple[Tensor, Tensor]]]):
-        return per_run[0]
-
-    def optimizer_state(self, k: int) -> dict:
-        return self.optimizer.state_dict()
-
-    def load_optimizer_states(self, states: list[dict]) -> None:
-        self.optimizer.load_state_dict(states[0])
-        match_parameter_layout(self.optimizer)
-
-
 def _rng_state() -> dict:
     state = {"torch": torch.get_rng_state()}
     if torch.cuda.is_available():
@@ -321,7 +263,7 @@ def train_run(cfg: RunConfig, data: PreparedData, out_dir: str | Path,
 def train_runs(cfgs: list[RunConfig], data: PreparedData, out_dirs: list[str | Path],
                progress: Callable[[str], None] | None = None) -> list[dict]:
     """Train runs that differ only in their seed, together: one run trains as in ``train_run``,
-    K > 1 as one stack (``selectivity.stack.SeedStack``). Writes each run's folder; returns the
+    K > 1 as one stack (``networks.SeedStack``). Writes each run's folder; returns the
     summaries in the order of ``cfgs``."""
     progress = progress or (lambda line: print(line, file=sys.stderr, flush=True))
     if not cfgs:
@@ -341,7 +283,7 @@ def train_runs(cfgs: list[RunConfig], data: PreparedData, out_dirs: list[str | P
     shared: dict = {}
     runs = [prepare_run(cfg, data, out, speed, progress, shared) for cfg, out in zip(cfgs, out_dirs)]
     warn = lambda m: progress(f"{runs[0].tag} {m}")  # noqa: E731
-    nets = SingleModel(runs[0], speed, warn) if len(runs) == 1 else SeedStack(runs, speed, warn)
+    nets: Networks = SingleModel(runs[0], speed, warn) if len(runs) == 1 else SeedStack(runs, speed, warn)
     start_epoch = _resume(runs, nets, progress)
     cfg = cfgs[0]
     started = time.perf_counter()

@@ -1,5 +1,6 @@
-"""Speed settings of a training run that do not change its algorithm: device, memory format,
-torch.compile. (Precision does change the arithmetic and is part of the run's hash.)
+"""Where and how fast a run computes: device, memory format, precision, torch.compile (``Speed``,
+built once per run by ``speed_settings``). Nothing here changes the algorithm but precision, which
+changes the arithmetic and is part of the run's hash.
 
 - device "auto": CUDA when available (the least-used visible GPU, see ``gpu_slots``), else CPU.
 - channels_last None ("auto"): on for CUDA (tensor-core convolutions want NHWC), off for CPU,
@@ -14,9 +15,12 @@ torch.compile. (Precision does change the arithmetic and is part of the run's ha
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from typing import Callable
 
 import torch
+
+from .config import RunConfig
 
 PRECISIONS = {"fp32": None, "bf16": torch.bfloat16}
 COMPILE_MODES = ("none", "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
@@ -101,29 +105,6 @@ def compiled_step(
     return step
 
 
-def training_step(
-    optimizer: torch.optim.Optimizer,
-    forward: Callable,
-    mode: str,
-    warn: Callable[[str], None],
-    passthrough: tuple[type[BaseException], ...] = (),
-) -> Callable:
-    """step(x, y): zero the gradients, run ``forward(x, y) -> (loss, batch_sums)`` (compiled as
-    ``compiled_step`` says for ``mode``) and ``loss.backward()``; returns batch_sums. The optimizer
-    step is the caller's."""
-
-    def make_step(fwd: Callable) -> Callable:
-        def step(x, y):
-            optimizer.zero_grad(set_to_none=True)
-            loss, batch_sums = fwd(x, y)
-            loss.backward()
-            return batch_sums
-
-        return step
-
-    return compiled_step(make_step, forward, mode, warn=warn, passthrough=passthrough)
-
-
 def match_parameter_layout(optimizer: torch.optim.Optimizer) -> None:
     """Give every momentum buffer its parameter's strides (after ``load_state_dict``: a state saved
     from an NCHW run may resume channels-last; the fused CUDA SGD needs equal strides)."""
@@ -143,3 +124,28 @@ def sgd(params, lr: float, momentum: float, weight_decay: float, device: torch.d
         except (RuntimeError, TypeError, ValueError):
             pass
     return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
+
+
+@dataclass(frozen=True)
+class Speed:
+    """Where and how fast a run computes; nothing here changes the algorithm but ``precision``,
+    which is part of the run hash."""
+
+    device: torch.device
+    channels_last: bool
+    precision: str
+    compile: str
+
+    @property
+    def memory_format(self) -> torch.memory_format:
+        return torch.channels_last if self.channels_last else torch.contiguous_format
+
+    def autocast(self):
+        return autocast(self.device, self.precision)
+
+
+def speed_settings(cfg: RunConfig) -> Speed:
+    """The run's speed options resolved and applied (device chosen, backend configured)."""
+    device = resolve_device(cfg.device)
+    configure(device)
+    return Speed(device, use_channels_last(cfg.channels_last, device), cfg.precision, cfg.compile)

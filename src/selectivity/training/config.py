@@ -47,7 +47,7 @@ class RunConfig:
     crop_padding: int | None = None  # None: the dataset's default (see selectivity.data)
     hflip: bool | None = None
     selectivity_eps: float = 1e-7
-    precision: str = "fp32"  # "fp32" or "bf16" (autocast of the forward pass), see selectivity.accel
+    precision: str = "fp32"  # "fp32" or "bf16" (autocast of the forward pass), see training.speed
     device: str = "auto"
     channels_last: bool | None = None  # None: on for CUDA, off for CPU
     compile: str = "none"  # a torch.compile mode, or "none"

@@ -1,4 +1,5 @@
-"""Tidy tables of runs, built from each run's summary.json and units.csv:
+"""The format of the runs and layers tables (columns, readers, checks) and of the training summary
+and units table they are built from (built by ``selectivity.analysis.collect``):
 
 - runs table: one row per run: experiment, alpha, seed, test accuracy, training's test-set mean SI,
   and the analysis' network values in both readings of "mean over the network" (see
@@ -18,9 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .analysis.unit_metrics import LAYER_COLUMNS, NETWORK_COLUMNS, UNIT_COLUMNS, layer_summary, network_summary
-from .inputs import input_error, read_csv, read_json, require
-from .io import atomic_path
+from ..analysis.unit_metrics import LAYER_COLUMNS, NETWORK_COLUMNS, UNIT_COLUMNS
+from ..inputs import input_error, read_csv, read_json, require
 
 RUN_COLUMNS = ["experiment", "dataset", "model", "alpha", "seed", "test_accuracy", "test_mean_si",
                "best_epoch", "best_val_accuracy", "epochs", "config_hash"]
@@ -51,34 +51,6 @@ def read_units(path: str | Path, unit_layers: list[tuple[str, int]]) -> pd.DataF
     dead = units["dead"].astype(bool)
     require(not units.loc[~dead, "precision"].isna().any(), path, "some live units have no precision")
     return units
-
-
-def collect(summary_paths: list[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(runs table, layers table) from summary.json files, each with units.csv beside it."""
-    if not summary_paths:
-        raise ValueError("no run summaries given")
-    runs, layers, seen = [], [], {}
-    for p in summary_paths:
-        summary = read_summary(p)
-        row = {c: summary[c] for c in RUN_COLUMNS}
-        key = tuple(row[c] for c in RUN_KEY)
-        if key in seen:
-            raise input_error(p, f"holds the run (experiment, alpha, seed) = {key}, which {seen[key]} holds too: "
-                                 "a run may be counted once")
-        seen[key] = p
-        units = read_units(Path(p).with_name("units.csv"), summary["unit_layers"])
-        row.update(network_summary(units))
-        runs.append(row)
-        layers.append(layer_summary(units).assign(experiment=row["experiment"], alpha=row["alpha"],
-                                                  seed=row["seed"]))
-    runs_df = pd.DataFrame(runs, columns=RUNS_TABLE_COLUMNS).sort_values(RUN_KEY, ignore_index=True)
-    layers_df = pd.concat(layers, ignore_index=True)[LAYERS_TABLE_COLUMNS]
-    return runs_df, layers_df.sort_values(RUN_KEY + ["layer_index"], ignore_index=True)
-
-
-def write_csv(df: pd.DataFrame, path: str | Path) -> None:
-    with atomic_path(path) as tmp:
-        df.to_csv(tmp, index=False)
 
 
 def check_runs(df: pd.DataFrame, path: str | Path, alphas=None, seeds=None) -> pd.DataFrame:
