@@ -325,6 +325,24 @@ def test_fig5a_draws_split_distributions_with_mean_and_quartiles(tmp_path):
     assert ranks["test"].str.contains("rank-sum").all()
 
 
+@pytest.mark.parametrize("name", ["fig5", "figA6"])
+def test_the_sign_figures_use_their_specs_test(tmp_path, name):
+    from selectivity.plots.signs import sign_distributions_figure, sign_lines_figure
+    from selectivity.stats import compare_signs
+
+    draw = sign_distributions_figure if name == "fig5" else sign_lines_figure
+    params = figure_params(fake_config(), name)
+    data = load_figure_data(params, figure_inputs(tmp_path, params))
+    assert params["test"] == "ranksum"  # the paper's
+    for test, words in (("ranksum", "rank-sum"), ("t", "t-test")):
+        data.params = {**params, "test": test}
+        stats = draw(data)[2]
+        a = stats[stats.panel == "a"].sort_values("alpha")
+        assert a["test"].str.contains(words).all()
+        want = compare_signs(data.runs[0], "test_accuracy", test=test, **data.opts)
+        assert np.allclose(sorted(a["p"].unique()), sorted(want["p"].unique()))
+
+
 def test_figure_options_are_checked_per_kind():
     from selectivity.config import ConfigError
 
@@ -474,7 +492,7 @@ def test_robustness_statistics_name_their_experiment(tmp_path):
 
 
 def test_similarity_ratios_prints_each_measure_and_readings_ratio_from_the_figure_csv(tmp_path):
-    from selectivity.summary import similarity_ratios
+    from selectivity.report import similarity_ratios
 
     gaps = {("pwcca", "images"): 0.0}
     render(figure_params(fake_config(), "fig3"), {"similarity": fake_similarity(tmp_path, gaps=gaps)},

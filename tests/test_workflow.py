@@ -260,7 +260,10 @@ ROBUST_JOBS = {"robustness": 18, "collect_robustness": 3, **{f"figure_{f}": 1 fo
     ("src/selectivity/robustness/corruptions.py", None, ROBUST_JOBS),
     ("src/selectivity/plots/robust_si.py", None, {"figure_robust_si": 1, "figure_tin_resnet18_robust_si": 1,
                                                   "figure_tin_resnet50_robust_si": 1, "claims": 1, "all": 1}),
-    ("src/selectivity/robustness/measures.py", None, {**{f"figure_{f}": 1 for f in ROBUST}, "claims": 1, "all": 1}),
+    # robust_dimensionality draws the table's dimensionality rows as they are: no measure of measures.py
+    ("src/selectivity/robustness/measures.py", None, {**{f"figure_{f}": 1 for f in ROBUST
+                                                         if not f.endswith("robust_dimensionality")},
+                                                      "claims": 1, "all": 1}),
     ("src/selectivity/inputs.py", None, {}),
     ("src/selectivity/cli.py", None, {}),
 ])
@@ -287,6 +290,26 @@ def test_what_reruns_after_a_code_change(tiny_repo, path, edit, expected):
         assert FIGURE_JOBS <= set(jobs)
     else:
         assert jobs == expected
+
+
+@pytest.mark.slow
+def test_a_module_added_to_the_trainers_imports_is_a_training_input_with_no_workflow_edit(tiny_repo):
+    extra, loop = tiny_repo / "src/selectivity/training/extra.py", tiny_repo / "src/selectivity/training/loop.py"
+    original = loop.read_text()
+    extra.write_text("X = 1\n")
+    loop.write_text(original.replace("from .config import RunConfig\n",
+                                     "from .config import RunConfig\nfrom .extra import X  # noqa: F401\n", 1))
+    try:
+        out = tiny_run(tiny_repo, "-n")
+    finally:
+        loop.write_text(original)
+        extra.unlink()
+    blocks = re.split(r"\n\s*(?:local)?rule ", out)
+    train = [b for b in blocks if b.startswith("train:")]
+    metrics = [b for b in blocks if b.startswith("unit_metrics:")]
+    assert len(train) == 32 and all("src/selectivity/training/extra.py" in b for b in train)
+    assert metrics and not any("training/extra.py" in b for b in metrics)  # not an input of the analysis
+    assert dry_jobs(tiny_repo) == {}  # restored: nothing to do
 
 
 def edit_config(repo, name, old, new):

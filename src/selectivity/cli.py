@@ -167,7 +167,7 @@ def _figures(args) -> None:
 
 
 def _similarity_ratios(args) -> None:
-    from .summary import similarity_ratios
+    from .report import similarity_ratios
 
     print(similarity_ratios(args.stats))
 
@@ -228,7 +228,7 @@ def _claims_readme(args) -> None:
 
 
 def _summarize(args) -> None:
-    from .summary import summarize
+    from .report import summarize
 
     print(summarize(args.runs, args.network_mean))
 

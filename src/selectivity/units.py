@@ -18,6 +18,8 @@ from typing import Callable, Iterable
 import torch
 from torch import Tensor, nn
 
+from .evaluation import eval_mode
+
 
 class Unit(nn.Module):
     """Wraps a nonlinearity and marks its output [N, U, H, W] (or [N, U]) as a layer of units."""
@@ -164,11 +166,9 @@ def collect_activations(
     Returns ({layer: Tensor[N, U] float32 on CPU}, one entry per recorded layer as named by
     ``UnitRecorder``; logits [N, K] on CPU).
     """
-    was_training = model.training
-    model.eval()
     chunks: dict[str, list[Tensor]] = {}
     logits = []
-    try:
+    with eval_mode(model):
         with UnitRecorder(model, layers, detach=True) as rec:
             for start in range(0, images.shape[0], batch_size):
                 x = images[start : start + batch_size]
@@ -181,6 +181,4 @@ def collect_activations(
                     )
                 for name, a in rec.activations.items():
                     chunks.setdefault(name, []).append(a.float().cpu())
-    finally:
-        model.train(was_training)
     return {n: torch.cat(c) for n, c in chunks.items()}, torch.cat(logits)

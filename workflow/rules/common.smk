@@ -87,7 +87,8 @@ def code(command, *modules):
     """The code inputs of a rule that runs ``command`` (and loads ``modules`` by name), relative
     to the working directory: a project moved or copied as a whole (results included) keeps its
     inputs, so nothing reruns."""
-    paths = set(code_inputs.command_inputs(command)) | set(code_inputs.module_inputs(*modules))
+    paths = set(code_inputs.command_inputs(command))
+    paths |= set(code_inputs.module_inputs(*modules))
     return sorted(os.path.relpath(p) for p in paths)
 
 

@@ -23,13 +23,14 @@ from threadpoolctl import threadpool_limits
 from ..inputs import require
 from ..similarity import (DEFAULT_EPSILON, DEFAULT_MEASURES, DEFAULT_MIN_ROWS, DEFAULT_ROWS_PER_NEURON, distances, prepare,
                           rows_wanted)
-from .similarity_rows import READINGS, layer_rows
+from ..names import SIMILARITY_READINGS
+from .similarity_rows import layer_rows
 from ..files.similarity import COLUMNS
 
 Rows = dict[str, dict[str, np.ndarray]]  # reading -> unit layer -> [R, U] datapoints of one network
 
 
-def network_rows(model_path: str | Path, data, readings=READINGS, rows_per_neuron: int = DEFAULT_ROWS_PER_NEURON,
+def network_rows(model_path: str | Path, data, readings=SIMILARITY_READINGS, rows_per_neuron: int = DEFAULT_ROWS_PER_NEURON,
                  min_rows: int = DEFAULT_MIN_ROWS, device: str = "cpu", batch_size: int = 500, seed: int | None = None,
                  alpha: float | None = None) -> Rows:
     """One trained network's rows per reading and layer (``similarity_rows.layer_rows``), checked:
@@ -99,7 +100,7 @@ def pairs_table(runs: dict[int, Rows], baseline: dict[int, Rows] | None = None, 
 
 
 def similarity_pairs(model_paths: list[str | Path], seeds: list[int], data_path: str | Path,
-                     baseline_paths: list[str | Path] = (), baseline_seeds: list[int] = (), readings=READINGS,
+                     baseline_paths: list[str | Path] = (), baseline_seeds: list[int] = (), readings=SIMILARITY_READINGS,
                      measures=DEFAULT_MEASURES, rows_per_neuron: int = DEFAULT_ROWS_PER_NEURON,
                      min_rows: int = DEFAULT_MIN_ROWS, epsilon: float = DEFAULT_EPSILON, threads: int = 1,
                      alpha: float | None = None, device: str = "cpu", batch_size: int = 500) -> pd.DataFrame:

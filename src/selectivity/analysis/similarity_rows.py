@@ -30,8 +30,9 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ..names import SIMILARITY_READINGS as READINGS
+from ..names import SIMILARITY_READINGS
 from ..similarity import DEFAULT_MIN_ROWS, DEFAULT_ROWS_PER_NEURON, rows_wanted
+from ..evaluation import eval_mode
 from ..units import UnitRecorder, spatial_mean
 
 
@@ -57,7 +58,7 @@ def row_indices(dataset: str, n_images: int, shape: tuple[int, ...], rows: int, 
 
 
 @torch.no_grad()
-def layer_rows(model: nn.Module, images: Tensor, dataset: str, readings=READINGS,
+def layer_rows(model: nn.Module, images: Tensor, dataset: str, readings=SIMILARITY_READINGS,
                rows_per_neuron: int = DEFAULT_ROWS_PER_NEURON, min_rows: int = DEFAULT_MIN_ROWS, batch_size: int = 500, transform=None) -> dict[str, dict[str, np.ndarray]]:
     """{reading: {unit layer: [R, U] float32}}: each layer's rows under each reading (module doc),
     from one pass over the test set.
@@ -66,17 +67,15 @@ def layer_rows(model: nn.Module, images: Tensor, dataset: str, readings=READINGS
     dataset: the dataset's name (part of the row seed). Layers are the model's unit layers, as
     recorded by ``UnitRecorder``. The model is run in eval mode."""
     readings = tuple(readings)
-    bad = [r for r in readings if r not in READINGS]
+    bad = [r for r in readings if r not in SIMILARITY_READINGS]
     if bad or not readings:
-        raise ValueError(f"similarity readings must be among {READINGS}, got {list(readings)}")
+        raise ValueError(f"similarity readings must be among {SIMILARITY_READINGS}, got {list(readings)}")
     if rows_per_neuron < 1 or min_rows < 2:
         raise ValueError(f"rows_per_neuron must be >= 1 and min_rows >= 2, got {rows_per_neuron}, {min_rows}")
-    was_training = model.training
-    model.eval()
     prepare = transform if transform is not None else (lambda x: x)
     n = images.shape[0]
     chunks: dict[tuple[str, str], list[Tensor]] = {}
-    try:
+    with eval_mode(model):
         with UnitRecorder(model, detach=True, reduce=None) as rec:
             model(prepare(images[:1]))
             shapes = {name: tuple(a.shape[1:]) for name, a in rec.activations.items()}
@@ -89,8 +88,6 @@ def layer_rows(model: nn.Module, images: Tensor, dataset: str, readings=READINGS
                     for reading in readings:
                         chunks.setdefault((reading, name), []).append(
                             _gather(out, picks[reading, name], start, reading))
-    finally:
-        model.train(was_training)
     return {reading: {name: torch.cat(chunks[reading, name]).numpy() for name in shapes} for reading in readings}
 
 

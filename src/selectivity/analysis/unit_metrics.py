@@ -21,20 +21,8 @@ import pandas as pd
 
 from ..names import SI_NULL_PERMUTATIONS, SI_NULL_SEED
 from .dead import dead_units
+from .quantities import LAYER_COLUMNS, NETWORK_COLUMNS, POOLED, QUANTITIES, UNIT_COLUMNS
 from .precision import default_n_top, precision
-
-UNIT_COLUMNS = ["layer_index", "layer", "unit", "si", "dead", "si_alive", "precision", "preferred_class", "si_null",
-                "precision_all"]
-LAYER_COLUMNS = ["layer_index", "layer", "n_units", "mean_si", "median_si", "mean_si_alive", "mean_precision",
-                 "dead_fraction", "n_si_outside", "mean_si_null", "mean_precision_all"]
-
-# Network summaries in both readings: Eq. 3's mean over layers of the per-layer values (no prefix)
-# and the value over all units of the network pooled (prefix "units_"); see network_summary.
-NETWORK_COLUMNS = ["mean_si", "median_si", "mean_si_alive", "mean_precision", "dead_fraction", "mean_si_null",
-                   "mean_precision_all", "units_mean_si", "units_median_si", "units_mean_si_alive",
-                   "units_mean_precision", "units_dead_fraction", "units_mean_si_null", "units_mean_precision_all",
-                   "n_units", "n_si_outside"]
-
 
 def unit_table(acts, n_top: int | None = None, eps: float = 1e-7, null_permutations: int = SI_NULL_PERMUTATIONS,
                null_seed: int = SI_NULL_SEED) -> pd.DataFrame:
@@ -69,15 +57,13 @@ def _outside_unit_interval(si: pd.Series) -> pd.Series:
 
 
 def layer_summary(units: pd.DataFrame) -> pd.DataFrame:
-    """Per layer (LAYER_COLUMNS): n_units, mean and median SI, mean SI and mean precision over the
-    live units, the fraction of dead units, how many units have SI outside [0, 1], the mean SI
-    under shuffled labels (the null) and the mean precision of all units, dead ones included."""
+    """Per layer (LAYER_COLUMNS): n_units, every quantity's summary over the layer's units (mean SI,
+    median SI, mean SI and mean precision of the live units, fraction of dead units, mean SI under
+    shuffled labels, mean precision of all units) and how many units have SI outside [0, 1]."""
     units = units.assign(si_outside=_outside_unit_interval(units["si"]))
     g = units.groupby(["layer_index", "layer"], sort=True)
-    out = g.agg(n_units=("unit", "size"), mean_si=("si", "mean"), median_si=("si", "median"),
-                mean_si_alive=("si_alive", "mean"), mean_precision=("precision", "mean"),
-                dead_fraction=("dead", "mean"), n_si_outside=("si_outside", "sum"),
-                mean_si_null=("si_null", "mean"), mean_precision_all=("precision_all", "mean")).reset_index()
+    out = g.agg(n_units=("unit", "size"), **{q.summary: (q.column, q.how) for q in QUANTITIES.values()},
+                n_si_outside=("si_outside", "sum")).reset_index()
     return out[LAYER_COLUMNS]
 
 
@@ -87,21 +73,7 @@ def network_summary(units: pd.DataFrame) -> dict:
     mu_SI) and the value over all units pooled (units_mean_si, ...). Dead units are left out of
     the *_alive and precision values; a layer with no live unit is left out of their layer means."""
     layers = layer_summary(units)
-    return {
-        "mean_si": float(layers["mean_si"].mean()),
-        "median_si": float(layers["median_si"].mean()),
-        "mean_si_alive": float(layers["mean_si_alive"].mean(skipna=True)),
-        "mean_precision": float(layers["mean_precision"].mean(skipna=True)),
-        "dead_fraction": float(layers["dead_fraction"].mean()),
-        "mean_si_null": float(layers["mean_si_null"].mean()),
-        "mean_precision_all": float(layers["mean_precision_all"].mean()),
-        "units_mean_si": float(units["si"].mean()),
-        "units_median_si": float(units["si"].median()),
-        "units_mean_si_alive": float(units["si_alive"].mean(skipna=True)),
-        "units_mean_precision": float(units["precision"].mean(skipna=True)),
-        "units_dead_fraction": float(units["dead"].mean()),
-        "units_mean_si_null": float(units["si_null"].mean()),
-        "units_mean_precision_all": float(units["precision_all"].mean()),
-        "n_units": int(len(units)),
-        "n_si_outside": int(_outside_unit_interval(units["si"]).sum()),
-    }
+    values = {q.summary: float(layers[q.summary].mean(skipna=True)) for q in QUANTITIES.values()}
+    values.update({POOLED + q.summary: float(units[q.column].agg(q.how)) for q in QUANTITIES.values()})
+    values.update(n_units=int(len(units)), n_si_outside=int(_outside_unit_interval(units["si"]).sum()))
+    return {c: values[c] for c in NETWORK_COLUMNS}

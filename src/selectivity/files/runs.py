@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..analysis.unit_metrics import LAYER_COLUMNS, NETWORK_COLUMNS, UNIT_COLUMNS
+from ..analysis.quantities import LAYER_COLUMNS, NETWORK_COLUMNS, UNIT_COLUMNS
 from ..inputs import input_error, read_csv, read_json, require
 
 RUN_COLUMNS = ["experiment", "dataset", "model", "alpha", "seed", "test_accuracy", "test_mean_si",

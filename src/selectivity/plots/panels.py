@@ -18,6 +18,8 @@ from .style import alpha_colors, alpha_label
 STAT_COLUMNS = ["panel", "experiment", "quantity", "alpha", "layer_index", "n", "mean", "ci_low", "ci_high",
                 "test", "statistic", "p", "p_corrected", "stars"]
 TEST_NAMES = {"t": "t-test vs alpha=0, Bonferroni", "ranksum": "Wilcoxon rank-sum vs alpha=0, Bonferroni"}
+SIGN_TEST_NAMES = {"t": "t-test alpha<0 vs alpha>0 at equal |alpha|, Bonferroni",
+                   "ranksum": "Wilcoxon rank-sum alpha<0 vs alpha>0 at equal |alpha|, Bonferroni"}
 
 
 def stats_options(stats: dict | None = None) -> dict:
@@ -49,15 +51,16 @@ def per_alpha(runs: pd.DataFrame, value: str, panel: str, opts: dict, by=("alpha
     return _long(pd.DataFrame(rows), panel, runs, quantity or value)
 
 
-def signs(runs: pd.DataFrame, value: str, panel: str, star_levels, opts: dict) -> pd.DataFrame:
-    """alpha < 0 vs alpha > 0 at equal |alpha| (Wilcoxon rank-sum, Bonferroni): two rows per |alpha|."""
-    out = compare_signs(runs, value, opts["ci"], opts["n_bootstrap"], opts["seed"])
+def signs(runs: pd.DataFrame, value: str, panel: str, star_levels, opts: dict, test: str = "ranksum") -> pd.DataFrame:
+    """alpha < 0 vs alpha > 0 at equal |alpha| (``test``: Wilcoxon rank-sum, the paper's, or "t";
+    Bonferroni): two rows per |alpha|."""
+    out = compare_signs(runs, value, test=test, **opts)
     rows = []
     for _, r in out.iterrows():
         for side, sgn in (("negative", -1), ("positive", 1)):
             rows.append({"alpha": sgn * r["abs_alpha"], "n": r[f"{side}_n"], "mean": r[f"{side}_mean"],
                          "ci_low": r[f"{side}_ci_low"], "ci_high": r[f"{side}_ci_high"],
-                         "test": "Wilcoxon rank-sum alpha<0 vs alpha>0 at equal |alpha|, Bonferroni",
+                         "test": SIGN_TEST_NAMES[test],
                          "statistic": r["statistic"], "p": r["p"], "p_corrected": r["p_corrected"],
                          "stars": stars(r["p_corrected"], star_levels) if pd.notna(r["p_corrected"]) else ""})
     return _long(pd.DataFrame(rows), panel, runs, value)

@@ -14,7 +14,7 @@ def sign_distributions_figure(data):
     dashed: central two quartiles), Wilcoxon rank-sum alpha < 0 vs alpha > 0 at equal |alpha|;
     (b) test accuracy against the network's mean class selectivity for every alpha."""
     runs, opts = data.runs[0], data.opts
-    acc = signs(runs, "test_accuracy", "a", data.stars, opts)
+    acc = signs(runs, "test_accuracy", "a", data.stars, opts, test=data.params["test"])
     acc_all = per_alpha(runs, "test_accuracy", "b", opts)
     si_all = per_alpha(runs, data.column("si"), "b", opts)
     fig, axes = new_figure(2)
@@ -28,7 +28,7 @@ def sign_lines_figure(data):
     alpha < 0 vs alpha > 0 at equal |alpha|; (b) the same for |alpha| <= zoom_max_abs_alpha."""
     runs, opts = data.runs[0], data.opts
     zoom = data.options.get("zoom_max_abs_alpha", 1.0)
-    acc = signs(runs, "test_accuracy", "a", data.stars, opts)
+    acc = signs(runs, "test_accuracy", "a", data.stars, opts, test=data.params["test"])
     fig, axes = new_figure(2)
     sign_lines(axes[0], acc, "test accuracy")
     sign_lines(axes[1], acc[acc["alpha"].abs() <= zoom], "test accuracy")

@@ -4,12 +4,13 @@ the eps ball. eps and step sizes are in pixel units of [0, 1] (e.g. 8/255)."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from typing import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from ..evaluation import eval_mode
 
 Normalize = Callable[[Tensor], Tensor] | None
 
@@ -22,17 +23,6 @@ def normalizer(mean, std) -> Callable[[Tensor], Tensor]:
         return (x - mean.to(x.device).view(1, -1, 1, 1)) / std.to(x.device).view(1, -1, 1, 1)
 
     return normalize
-
-
-@contextmanager
-def eval_mode(model: nn.Module):
-    """The model in eval mode inside the block, back in its own mode after."""
-    was_training = model.training
-    model.eval()
-    try:
-        yield model
-    finally:
-        model.train(was_training)
 
 
 def _input_gradient(model: nn.Module, x: Tensor, labels: Tensor, normalize: Normalize) -> Tensor:

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..data.augment import to_nhwc
 from ..files.robustness import ROBUSTNESS_COLUMNS
 
 # The workflow's robustness settings (config `robustness`, less `experiments` and `device`).
@@ -42,24 +43,6 @@ def _subset(n: int, size: int | None, seed: int) -> torch.Tensor:
     return torch.randperm(n, generator=torch.Generator().manual_seed(int(seed)))[:size].sort().values
 
 
-def _nhwc(x: torch.Tensor) -> torch.Tensor:
-    return x.permute(0, 2, 3, 1).contiguous()
-
-
-def _nchw_pixels(x: torch.Tensor) -> torch.Tensor:
-    """uint8 [N, H, W, C] -> float [N, C, H, W] in [0, 1]."""
-    return x.permute(0, 3, 1, 2).float() / 255
-
-
-@torch.no_grad()
-def _accuracy(model, pixels: torch.Tensor, labels: torch.Tensor, normalize, batch_size: int, device) -> float:
-    correct = 0
-    for start in range(0, len(labels), batch_size):
-        x = pixels[start:start + batch_size].to(device)
-        correct += int((model(normalize(x)).argmax(1).cpu() == labels[start:start + batch_size]).sum())
-    return correct / len(labels)
-
-
 def _corrupted(data, name: str, severity: int, idx: torch.Tensor, s: dict, device) -> tuple[torch.Tensor, torch.Tensor]:
     """(uint8 [n, H, W, C] corrupted images, labels) of the test images ``idx``."""
     from .corruptions import corrupt
@@ -67,7 +50,7 @@ def _corrupted(data, name: str, severity: int, idx: torch.Tensor, s: dict, devic
     if s.get("official_dir"):
         return _official(data, name, severity, idx, s["official_dir"])
     seed = s["seed"] * 1000 + severity
-    images = corrupt(_nhwc(data.test.images[idx]).to(device), name, severity, seed=seed, table=s.get("table"))
+    images = corrupt(to_nhwc(data.test.images[idx]).to(device), name, severity, seed=seed, table=s.get("table"))
     return images.cpu(), data.test.labels[idx]
 
 
@@ -98,7 +81,7 @@ def _official(data, name: str, severity: int, idx: torch.Tensor, directory) -> t
     else:
         raise ValueError(f"robustness.official_dir: the official files are CIFAR-10-C (cifar10) and Tiny-ImageNet-C "
                          f"(tiny_imagenet); the {data.name} test set has none: set official_dir to null")
-    want = tuple(_nhwc(data.test.images[:1]).shape[1:])
+    want = tuple(to_nhwc(data.test.images[:1]).shape[1:])
     if images.shape[1:] != want:
         raise DatasetError(f"{where}: images of {images.shape[1:]}, the test images are {want}")
     return torch.from_numpy(np.ascontiguousarray(images)), torch.from_numpy(labels)
@@ -129,7 +112,8 @@ def robustness_table(model_path: str | Path, data_path: str | Path, settings: di
     from ..training.speed import resolve_device
     from ..analysis.activations import load_network, run_identity
     from ..data import load_prepared
-    from .attacks import normalizer
+    from ..evaluation import accuracy
+    from .attacks import as_pixels, normalizer
     from .dimensionality import layer_dimensionality
     from .params import corruption_set
 
@@ -146,27 +130,30 @@ def robustness_table(model_path: str | Path, data_path: str | Path, settings: di
         rows.append({"kind": kind, "name": name, "level": level, "layer": layer, "measure": measure,
                      "value": float(value)})
 
+    def acc(pixels: torch.Tensor, labels: torch.Tensor) -> float:  # pixels: float [n, C, H, W] in [0, 1]
+        return accuracy(model, pixels, labels, lambda x: normalize(x.to(device)), s["batch_size"])
+
     n = len(data.test.labels)
     idx = _subset(n, s["corruption_images"], s["seed"])
-    clean = _nchw_pixels(_nhwc(data.test.images[idx]))
+    clean = as_pixels(to_nhwc(data.test.images[idx]))
     labels = data.test.labels[idx]
     corruptions = corruption_set(s["corruptions"])
     if corruptions:
-        add("corruption", "none", 0, "accuracy", _accuracy(model, clean, labels, normalize, s["batch_size"], device))
+        add("corruption", "none", 0, "accuracy", acc(clean, labels))
     for name in corruptions:
         for severity in s["severities"]:
             images, y = _corrupted(data, name, severity, idx, s, device)
             add("corruption", name, severity, "accuracy",
-                _accuracy(model, _nchw_pixels(images), y, normalize, s["batch_size"], device))
+                acc(as_pixels(images), y))
 
     idx = _subset(n, s["attack_images"], s["seed"])
-    pixels, labels = _nchw_pixels(_nhwc(data.test.images[idx])), data.test.labels[idx]
+    pixels, labels = as_pixels(to_nhwc(data.test.images[idx])), data.test.labels[idx]
     if s["attacks"]:
-        add("attack", "none", 0, "accuracy", _accuracy(model, pixels, labels, normalize, s["batch_size"], device))
+        add("attack", "none", 0, "accuracy", acc(pixels, labels))
     for attack in s["attacks"]:
         for eps in s["eps"]:
             adv = _attacked(model, pixels, labels, attack, eps, s, normalize, device)
-            add("attack", attack, eps, "accuracy", _accuracy(model, adv, labels, normalize, s["batch_size"], device))
+            add("attack", attack, eps, "accuracy", acc(adv, labels))
 
     fraction = s["variance_fraction"]
     dims = layer_dimensionality(model, pixels.to(device), None, fraction, batch_size=s["batch_size"],
@@ -177,7 +164,7 @@ def robustness_table(model_path: str | Path, data_path: str | Path, settings: di
         if "corruption" in change:
             name = change["corruption"]
             images, _ = _corrupted(data, name, change["level"], idx, {**s, "official_dir": None}, device)
-            perturbed = _nchw_pixels(images)
+            perturbed = as_pixels(images)
         else:
             name = change["attack"]
             perturbed = _attacked(model, pixels, labels, name, change["level"], s, normalize, device)

@@ -42,6 +42,7 @@ from ..data.augment import (batch_class_counts, epoch_generator, epoch_plan, nor
                            train_batches)
 from ..data.run_splits import run_splits
 from ..errors import NonFiniteLossError, Preempted
+from ..evaluation import accuracy
 from ..io import remove_stale_temporaries, write_json, write_text
 from ..metrics import layer_selectivity
 from ..models import build_model, count_parameters
@@ -321,22 +322,6 @@ def train_runs(cfgs: list[RunConfig], data: PreparedData, out_dirs: list[str | P
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-
-@torch.no_grad()
-def accuracy(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, transform, batch_size: int,
-             precision_context=contextlib.nullcontext) -> float:
-    """Top-1 accuracy in eval mode. images: uint8 on the model's device, in the layout
-    ``transform`` maps to the model's input ([N, C, H, W] for ``normalize``)."""
-    was_training = model.training
-    model.eval()
-    correct = torch.zeros((), dtype=torch.long, device=images.device)
-    for s in range(0, images.shape[0], batch_size):
-        with precision_context():
-            logits = model(transform(images[s : s + batch_size]))
-        correct += (logits.argmax(1) == labels[s : s + batch_size]).sum()
-    model.train(was_training)
-    return correct.item() / max(1, images.shape[0])
-
 
 @contextlib.contextmanager
 def preemption_signals(signals=(signal.SIGTERM, signal.SIGUSR1)):
