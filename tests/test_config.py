@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from selectivity.config import ConfigError, run_config, seeds, validate_config
+from selectivity.config import ConfigError, run_config, seeds, validate_config, load_schema
 from selectivity.layout import format_alpha, parse_alpha, run_dir, select_alphas
 from selectivity.training.config import RunConfig, hashed
 
@@ -173,7 +173,7 @@ def test_schema_agrees_with_the_package():
     from selectivity.stats import STATS_DEFAULTS
     import dataclasses
 
-    schema = yaml.safe_load(SCHEMA.read_text())["properties"]
+    schema = load_schema(SCHEMA)["properties"]
     assert tuple(schema["datasets"]["propertyNames"]["enum"]) == NAMES == DATASETS
     assert set(AUGMENT_DEFAULTS) == set(DATASETS)
     exp = schema["experiments"]["additionalProperties"]["properties"]
@@ -194,7 +194,7 @@ def test_schema_agrees_with_the_package():
     assert analysis["similarity_readings"]["default"] == list(SIMILARITY_READINGS)
     assert analysis["rows_per_neuron"]["default"] == similarity.DEFAULT_ROWS_PER_NEURON
     assert analysis["min_rows"]["default"] == similarity.DEFAULT_MIN_ROWS
-    from selectivity.names import SI_NULL_PERMUTATIONS, SI_NULL_SEED
+    from selectivity.analysis.unit_metrics import SI_NULL_PERMUTATIONS, SI_NULL_SEED
 
     assert (analysis["si_null_permutations"]["default"], analysis["si_null_seed"]["default"]) == (
         SI_NULL_PERMUTATIONS, SI_NULL_SEED)

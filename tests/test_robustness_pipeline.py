@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, run_cli
-from selectivity.config import ConfigError, enabled_figures, robustness_settings, skipped_figures, validate_config
+from selectivity.config import ConfigError, enabled_figures, robustness_settings, skipped_figures, validate_config, load_schema
 from selectivity.errors import InputError
 from selectivity.files.robustness import ROBUSTNESS_COLUMNS, collect_robustness, read_robustness
 from selectivity.robustness.evaluate import SETTINGS_DEFAULTS
@@ -121,7 +121,7 @@ def test_robustness_defaults_and_settings():
     assert r["experiments"] == ["resnet20", "tin_resnet18", "tin_resnet50"] and r["device"] == "auto" and r["eps"] == [1, 2, 4, 8]
     settings = robustness_settings(c)
     assert set(settings) == set(SETTINGS_DEFAULTS) and "device" not in settings
-    schema = yaml.safe_load(SCHEMA.read_text())["properties"]["robustness"]["properties"]
+    schema = load_schema(SCHEMA)["properties"]["robustness"]["properties"]
     for key, spec in schema.items():
         assert spec.get("description"), key
         if key not in ("experiments", "device"):

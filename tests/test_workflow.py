@@ -266,6 +266,10 @@ ROBUST_JOBS = {"robustness": 18, "collect_robustness": 3, **{f"figure_{f}": 1 fo
                                                       "claims": 1, "all": 1}),
     ("src/selectivity/inputs.py", None, {}),
     ("src/selectivity/cli.py", None, {}),
+    # a default reaches the rules through the config (their params), as the key set there would
+    ("src/selectivity/defaults.py", None, {}),
+    ("src/selectivity/defaults.py", ('"pwcca_epsilon": 1e-10', '"pwcca_epsilon": 1e-9'),
+     {"similarity": 2, "figure_fig3": 1, "claims": 1, "all": 1}),
 ])
 def test_what_reruns_after_a_code_change(tiny_repo, path, edit, expected):
     target = tiny_repo / path

@@ -8,9 +8,10 @@ import json
 import sys
 from pathlib import Path
 
-from .names import DATASETS, SI_NULL_PERMUTATIONS, SI_NULL_SEED, SIMILARITY_READINGS
-
-SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+from .defaults import (ANALYSIS, DATASET, DUMP_IMAGES_PER_PASS, ROBUSTNESS, SELECTIVITY_EPS,
+                       SIMILARITY_IMAGES_PER_PASS)
+from .layout import SCHEMA
+from .names import DATASETS, SIMILARITY_READINGS
 
 
 def _prepare_data(args) -> None:
@@ -227,6 +228,17 @@ def _claims_readme(args) -> None:
           + (f" ({differ} changed)" if differ and not args.check else ""))
 
 
+def _config_schema(args) -> None:
+    import yaml
+
+    from .config import load_schema
+
+    schema = load_schema(args.schema)
+    for key in args.key:
+        schema = schema["additionalProperties"] if key == "*" else schema["properties"][key]
+    print(yaml.safe_dump(schema, sort_keys=False, width=110), end="")
+
+
 def _summarize(args) -> None:
     from .report import summarize
 
@@ -234,7 +246,7 @@ def _summarize(args) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .similarity import DEFAULT_MEASURES, MEASURES
+    from .similarity import MEASURES
 
     p = argparse.ArgumentParser(prog="selectivity", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -245,10 +257,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--source", help="local archive (cifar10, tiny_imagenet) or IDX directory (fashion_mnist)")
     s.add_argument("--md5", help="tiny_imagenet: the archive's expected MD5 (default: the published one)")
     s.add_argument("--raw-dir", help="where downloads go (default: <out dir>/raw)")
-    s.add_argument("--split-seed", type=int, default=0)
+    s.add_argument("--split-seed", type=int, default=DATASET["split_seed"])
     s.add_argument("--val-size", type=float, help="validation images (>= 1) or fraction (< 1)")
-    s.add_argument("--synthetic-per-batch", type=int, default=20, help="synthetic: images per train batch (x5)")
-    s.add_argument("--synthetic-test-size", type=int, default=20, help="synthetic: test images")
+    s.add_argument("--synthetic-per-batch", type=int, default=DATASET["synthetic_per_batch"],
+                   help="synthetic: images per train batch (x5)")
+    s.add_argument("--synthetic-test-size", type=int, default=DATASET["synthetic_test_size"], help="synthetic: test images")
     s.set_defaults(func=_prepare_data)
 
     s = sub.add_parser("train", help="train one (alpha, seed) run, or several seeds of one alpha as one stack")
@@ -269,19 +282,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--model", required=True, help="model.pt of a run")
     s.add_argument("--data", required=True, help="prepared dataset .npz")
     s.add_argument("--out", required=True, help="activations .npz")
-    s.add_argument("--batch-size", type=int, default=1000)
-    s.add_argument("--dtype", default="float32", choices=["float32", "float16"])
-    s.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
+    s.add_argument("--batch-size", type=int, default=DUMP_IMAGES_PER_PASS, help="test images per forward pass")
+    s.add_argument("--dtype", default=ANALYSIS["activation_dtype"], choices=["float32", "float16"])
+    s.add_argument("--device", default=ANALYSIS["device"], help="cpu, cuda, cuda:N or auto")
     s.set_defaults(func=_dump_activations)
 
     s = sub.add_parser("unit-metrics", help="per-unit SI, dead units, precision of one run (CSV)")
     s.add_argument("--acts", required=True, help="activations .npz")
     s.add_argument("--out", required=True, help="units CSV")
-    s.add_argument("--precision-n", type=int, default=None, help="top-N images (default: test images per class)")
-    s.add_argument("--eps", type=float, default=1e-7, help="epsilon of the selectivity index")
-    s.add_argument("--null-permutations", type=int, default=SI_NULL_PERMUTATIONS,
+    s.add_argument("--precision-n", type=int, default=ANALYSIS["precision_n"],
+                   help="top-N images (default: test images per class)")
+    s.add_argument("--eps", type=float, default=SELECTIVITY_EPS, help="epsilon of the selectivity index")
+    s.add_argument("--null-permutations", type=int, default=ANALYSIS["si_null_permutations"],
                    help="label permutations of the SI null (0: none)")
-    s.add_argument("--null-seed", type=int, default=SI_NULL_SEED, help="seed of the SI null's permutations")
+    s.add_argument("--null-seed", type=int, default=ANALYSIS["si_null_seed"], help="seed of the SI null's permutations")
     s.set_defaults(func=_unit_metrics)
 
     s = sub.add_parser("similarity", help="representational similarity (PWCCA, CKA, Procrustes) within an alpha "
@@ -293,17 +307,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seeds", nargs="+", type=int, required=True, help="the seed of each --models file, in order")
     s.add_argument("--baseline-models", nargs="*", help="model.pt of the alpha = 0 runs (omit for alpha 0)")
     s.add_argument("--baseline-seeds", nargs="*", type=int, help="the seed of each --baseline-models file, in order")
-    s.add_argument("--readings", nargs="+", choices=list(SIMILARITY_READINGS), default=list(SIMILARITY_READINGS),
+    s.add_argument("--readings", nargs="+", choices=list(SIMILARITY_READINGS), default=list(ANALYSIS["similarity_readings"]),
                    help="datapoints of a conv layer: (image, position) rows and/or per-image spatial means")
-    s.add_argument("--measures", nargs="+", choices=list(MEASURES), default=list(DEFAULT_MEASURES))
-    s.add_argument("--rows-per-neuron", type=int, required=True,
+    s.add_argument("--measures", nargs="+", choices=list(MEASURES), default=list(ANALYSIS["similarity_measures"]))
+    s.add_argument("--rows-per-neuron", type=int, default=ANALYSIS["rows_per_neuron"],
                    help="rows per layer: max(--min-rows, this x the layer's neurons), or all it has")
-    s.add_argument("--min-rows", type=int, required=True, help="the fewest rows the rule asks for a layer")
+    s.add_argument("--min-rows", type=int, default=ANALYSIS["min_rows"], help="the fewest rows the rule asks for a layer")
     s.add_argument("--out", required=True)
-    s.add_argument("--epsilon", type=float, default=1e-10, help="PWCCA's epsilon")
-    s.add_argument("--threads", type=int, default=1)
-    s.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
-    s.add_argument("--batch-size", type=int, default=500, help="test images per forward pass")
+    s.add_argument("--epsilon", type=float, default=ANALYSIS["pwcca_epsilon"], help="PWCCA's epsilon")
+    s.add_argument("--threads", type=int, default=ANALYSIS["similarity_threads"])
+    s.add_argument("--device", default=ANALYSIS["device"], help="cpu, cuda, cuda:N or auto")
+    s.add_argument("--batch-size", type=int, default=SIMILARITY_IMAGES_PER_PASS, help="test images per forward pass")
     s.set_defaults(func=_similarity)
 
     s = sub.add_parser("collect-runs", help="tidy runs and layers tables from run folders")
@@ -320,7 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--settings-json", default="{}",
                    help="the config's robustness settings as JSON (keys of selectivity.robustness.evaluate."
                         "SETTINGS_DEFAULTS; missing keys take those defaults)")
-    s.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
+    s.add_argument("--device", default=ROBUSTNESS["device"], help="cpu, cuda, cuda:N or auto")
     s.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
     s.set_defaults(func=_robustness)
 
@@ -349,6 +363,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="figure PDF")
     s.add_argument("--stats", required=True, help="statistics CSV")
     s.set_defaults(func=_plot)
+
+    s = sub.add_parser("config-schema", help="print the config schema with the package's defaults filled in "
+                                             "(e.g. `config-schema experiments '*' training`)")
+    s.add_argument("key", nargs="*", help="a section to print (entries of datasets / experiments: *)")
+    s.add_argument("--schema", default=str(SCHEMA), help="the schema file (default: the workflow's)")
+    s.set_defaults(func=_config_schema)
 
     s = sub.add_parser("figures", help="list the paper's figures, their kinds and options")
     s.set_defaults(func=_figures)
@@ -386,7 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("summarize", help="per-alpha mean and SD over seeds of a runs table (what the README quotes)")
     s.add_argument("runs", nargs="+", help="runs table(s) (results/<experiment>/runs_all.csv)")
-    s.add_argument("--network-mean", default="layers", choices=["layers", "units"],
+    s.add_argument("--network-mean", default=ANALYSIS["network_mean"], choices=["layers", "units"],
                    help="which mean over the network to report as SI (default: layers, Eq. 3)")
     s.set_defaults(func=_summarize)
     return p

@@ -29,6 +29,7 @@ NOT_INPUTS = frozenset({
     "selectivity.cli",
     "selectivity.code_inputs",
     "selectivity.config",  # resolves the config: its results are the rules' params
+    "selectivity.defaults",  # each default reaches the rules through the config, as their params
     "selectivity.errors",
     "selectivity.files",  # file formats (selectivity.files.*)
     "selectivity.inputs",

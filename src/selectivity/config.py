@@ -10,14 +10,18 @@ config file and the key path (e.g. ``experiments.resnet20.training.lr``).
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import yaml
 from jsonschema import Draft202012Validator, validators
 
-from .layout import format_alpha, select_alphas
+from .defaults import SECTIONS
+from .layout import SCHEMA, format_alpha, select_alphas
 from .names import model_display_name
 from .plots.specs import FIGURES, KINDS, NETWORK_MEANS, ROBUSTNESS_KINDS, figure_experiments, figure_schema, stars_text, describe_test
+
+from .training.config import training_schema
 
 
 class ConfigError(ValueError):
@@ -45,13 +49,43 @@ def _key(path) -> str:
 
 
 def load_schema(path: str | Path) -> dict:
-    """The config schema, with its ``figures`` section built from the figure specs."""
+    """The config schema: the file's types, bounds and descriptions, with the package's sections
+    filled in: ``figures`` from the figure specs, ``experiments.<name>.training`` from the fields of
+    ``RunConfig``, and the defaults of the sections in ``defaults.SECTIONS``. A file that gives one
+    of those keys a default of its own is refused (two sources of one default)."""
     with open(path) as f:
         schema = yaml.safe_load(f)
-    figures = schema["properties"]["figures"]
+    props = schema["properties"]
+    figures = props["figures"]
     figures["properties"] = {name: figure_schema(name) for name in FIGURES}
     figures["additionalProperties"] = False
+    training = props["experiments"]["additionalProperties"]["properties"]["training"]
+    training["properties"] = training_schema()
+    training["additionalProperties"] = False
+    for section, values in SECTIONS.items():
+        node = props
+        for key in section:
+            node = node[key] if key in node else node["properties"][key]
+        keys = node["properties"]
+        where = ".".join(section)
+        if set(keys) != set(values):
+            raise ConfigError(f"{path}: the keys of {where} are {sorted(keys)}, but selectivity.defaults has "
+                              f"defaults for {sorted(values)}: add or remove the key in both")
+        for key, value in values.items():
+            if "default" in keys[key]:
+                raise ConfigError(f"{path}: {where}.{key} has a default of its own; its one source is "
+                                  f"selectivity.defaults: remove it from the schema file")
+            keys[key]["default"] = json.loads(json.dumps(value))  # tuples as lists, as a config holds them
     return schema
+
+
+def schema_default(*key: str, schema: dict | None = None):
+    """The default of a config key, e.g. ``schema_default("analysis", "device")`` (what a config that
+    leaves it out gets; entries of ``datasets`` / ``experiments`` by the name ``*``)."""
+    node = schema or load_schema(SCHEMA)
+    for k in key:
+        node = node["additionalProperties"] if k == "*" else node["properties"][k]
+    return node["default"]
 
 
 def _duplicates(values) -> list:

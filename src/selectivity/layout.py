@@ -26,6 +26,9 @@ from pathlib import Path
 
 from .names import DATASETS
 
+# the workflow's config schema (its package-owned parts are filled in by config.load_schema)
+SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+
 DATASET = "{data}/{dataset}.npz"
 RUN = "{results}/{experiment}/alpha_{alpha}/seed_{seed}"
 MODEL = RUN + "/model.pt"

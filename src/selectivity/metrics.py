@@ -10,7 +10,9 @@ from typing import Mapping, Sequence
 import torch
 from torch import Tensor
 
-DEFAULT_EPS = 1e-7
+from .defaults import SELECTIVITY_EPS
+
+DEFAULT_EPS = SELECTIVITY_EPS
 
 
 def class_conditional_means(acts: Tensor, labels: Tensor, num_classes: int) -> tuple[Tensor, Tensor]:

@@ -19,6 +19,3 @@ def model_display_name(model: str, model_options: dict | None = None) -> str:
     if options.get("activation") == "leaky_relu":
         name += f" (leaky ReLU, b = {options.get('negative_slope', 0.01):g})"
     return name
-
-# the SI null's label permutations and their seed (analysis.si_null_permutations / si_null_seed)
-SI_NULL_PERMUTATIONS, SI_NULL_SEED = 20, 0

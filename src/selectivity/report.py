@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import platform
 
+from .defaults import ANALYSIS
 from .plots.quantities import network_column, network_label
 from .files.runs import read_runs
 
@@ -28,7 +29,7 @@ def cpu_model() -> str:
         return ""
 
 
-def summarize(paths, network_mean: str = "layers") -> str:
+def summarize(paths, network_mean: str = ANALYSIS["network_mean"]) -> str:
     """One line per (experiment, alpha): n, test accuracy and SI as mean ± SD over seeds."""
     si = network_column("si", network_mean)
     lines = [f"SI: {network_label('si', network_mean)}; mean ± SD over seeds"]

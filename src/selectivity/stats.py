@@ -7,11 +7,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from .defaults import STATS
+
 # The config's `stats` section (the schema's defaults must agree: a test checks).
-STATS_DEFAULTS = {"ci": 0.95, "n_bootstrap": 10000, "bootstrap_seed": 0, "equal_var": True}
+STATS_DEFAULTS = STATS  # the config's `stats` section (selectivity.defaults)
 
 
-def bootstrap_ci(values, ci: float = 0.95, n_resamples: int = 10000, seed: int = 0) -> tuple[float, float]:
+def bootstrap_ci(values, ci: float = STATS["ci"], n_resamples: int = STATS["n_bootstrap"], seed: int = STATS["bootstrap_seed"]) -> tuple[float, float]:
     """Percentile bootstrap confidence interval of the mean. (v, v) for a single value or identical
     values, NaNs for no values."""
     values = np.asarray(values, dtype=float)
@@ -61,8 +63,8 @@ def compare_to_control(
     value: str,
     group: str = "alpha",
     control: float = 0.0,
-    ci: float = 0.95,
-    n_bootstrap: int = 10000,
+    ci: float = STATS["ci"],
+    n_bootstrap: int = STATS["n_bootstrap"],
     seed: int = 0,
     equal_var: bool = True,
     test: str = "t",
@@ -90,7 +92,7 @@ def compare_to_control(
     return out
 
 
-def compare_signs(df: pd.DataFrame, value: str, ci: float = 0.95, n_bootstrap: int = 10000,
+def compare_signs(df: pd.DataFrame, value: str, ci: float = STATS["ci"], n_bootstrap: int = STATS["n_bootstrap"],
                   seed: int = 0, test: str = "ranksum", equal_var: bool = True) -> pd.DataFrame:
     """alpha < 0 against alpha > 0 at equal |alpha|: Wilcoxon rank-sum (the paper's; or ``test``
     "t") per |alpha| present on both sides, Bonferroni-corrected over those |alpha|. One row per

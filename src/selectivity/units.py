@@ -19,6 +19,7 @@ import torch
 from torch import Tensor, nn
 
 from .evaluation import eval_mode
+from .defaults import DUMP_IMAGES_PER_PASS
 
 
 class Unit(nn.Module):
@@ -156,7 +157,7 @@ class UnitRecorder:
 def collect_activations(
     model: nn.Module,
     images: Tensor,
-    batch_size: int = 1000,
+    batch_size: int = DUMP_IMAGES_PER_PASS,
     layers: str | Iterable[str] | None = None,
     transform=None,
 ) -> tuple[dict[str, Tensor], Tensor]:

@@ -10,6 +10,7 @@ import torch
 
 from ..data import load_prepared
 from ..data.augment import normalize
+from ..defaults import ANALYSIS
 from ..files.activations import Activations, save_activations
 from ..inputs import input_error
 from ..training.checkpoint import load_model
@@ -37,7 +38,7 @@ def run_identity(info: dict) -> dict:
 
 
 def dump_activations(model_path: str | Path, data_path: str | Path, out: str | Path, batch_size: int = 1000,
-                     dtype: str = "float32", device: str = "cpu") -> Activations:
+                     dtype: str = ANALYSIS["activation_dtype"], device: str = "cpu") -> Activations:
     """Run the best-validation model over the test set and write its unit activations to ``out``.
 
     device: "cpu", "cuda", "cuda:N" or "auto" (CUDA when available)."""

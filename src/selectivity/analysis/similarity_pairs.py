@@ -21,6 +21,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from ..inputs import require
+from ..defaults import SIMILARITY_IMAGES_PER_PASS
 from ..similarity import (DEFAULT_EPSILON, DEFAULT_MEASURES, DEFAULT_MIN_ROWS, DEFAULT_ROWS_PER_NEURON, distances, prepare,
                           rows_wanted)
 from ..names import SIMILARITY_READINGS
@@ -31,7 +32,7 @@ Rows = dict[str, dict[str, np.ndarray]]  # reading -> unit layer -> [R, U] datap
 
 
 def network_rows(model_path: str | Path, data, readings=SIMILARITY_READINGS, rows_per_neuron: int = DEFAULT_ROWS_PER_NEURON,
-                 min_rows: int = DEFAULT_MIN_ROWS, device: str = "cpu", batch_size: int = 500, seed: int | None = None,
+                 min_rows: int = DEFAULT_MIN_ROWS, device: str = "cpu", batch_size: int = SIMILARITY_IMAGES_PER_PASS, seed: int | None = None,
                  alpha: float | None = None) -> Rows:
     """One trained network's rows per reading and layer (``similarity_rows.layer_rows``), checked:
     the checkpoint must be of ``data``'s dataset and, where given, of that seed and alpha."""
@@ -103,7 +104,7 @@ def similarity_pairs(model_paths: list[str | Path], seeds: list[int], data_path:
                      baseline_paths: list[str | Path] = (), baseline_seeds: list[int] = (), readings=SIMILARITY_READINGS,
                      measures=DEFAULT_MEASURES, rows_per_neuron: int = DEFAULT_ROWS_PER_NEURON,
                      min_rows: int = DEFAULT_MIN_ROWS, epsilon: float = DEFAULT_EPSILON, threads: int = 1,
-                     alpha: float | None = None, device: str = "cpu", batch_size: int = 500) -> pd.DataFrame:
+                     alpha: float | None = None, device: str = "cpu", batch_size: int = SIMILARITY_IMAGES_PER_PASS) -> pd.DataFrame:
     """Similarity pairs of the networks in ``model_paths`` (one per seed, at ``alpha``) with each
     other and with the alpha = 0 networks in ``baseline_paths``, on the test set of ``data_path``."""
     from ..training.speed import resolve_device

@@ -31,6 +31,7 @@ import torch
 from torch import Tensor, nn
 
 from ..names import SIMILARITY_READINGS
+from ..defaults import SIMILARITY_IMAGES_PER_PASS
 from ..similarity import DEFAULT_MIN_ROWS, DEFAULT_ROWS_PER_NEURON, rows_wanted
 from ..evaluation import eval_mode
 from ..units import UnitRecorder, spatial_mean
@@ -59,7 +60,7 @@ def row_indices(dataset: str, n_images: int, shape: tuple[int, ...], rows: int, 
 
 @torch.no_grad()
 def layer_rows(model: nn.Module, images: Tensor, dataset: str, readings=SIMILARITY_READINGS,
-               rows_per_neuron: int = DEFAULT_ROWS_PER_NEURON, min_rows: int = DEFAULT_MIN_ROWS, batch_size: int = 500, transform=None) -> dict[str, dict[str, np.ndarray]]:
+               rows_per_neuron: int = DEFAULT_ROWS_PER_NEURON, min_rows: int = DEFAULT_MIN_ROWS, batch_size: int = SIMILARITY_IMAGES_PER_PASS, transform=None) -> dict[str, dict[str, np.ndarray]]:
     """{reading: {unit layer: [R, U] float32}}: each layer's rows under each reading (module doc),
     from one pass over the test set.
 

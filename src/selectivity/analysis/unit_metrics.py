@@ -19,12 +19,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..names import SI_NULL_PERMUTATIONS, SI_NULL_SEED
+from ..defaults import ANALYSIS, SELECTIVITY_EPS
+
+SI_NULL_PERMUTATIONS, SI_NULL_SEED = ANALYSIS["si_null_permutations"], ANALYSIS["si_null_seed"]
 from .dead import dead_units
 from .quantities import LAYER_COLUMNS, NETWORK_COLUMNS, POOLED, QUANTITIES, UNIT_COLUMNS
 from .precision import default_n_top, precision
 
-def unit_table(acts, n_top: int | None = None, eps: float = 1e-7, null_permutations: int = SI_NULL_PERMUTATIONS,
+def unit_table(acts, n_top: int | None = None, eps: float = SELECTIVITY_EPS, null_permutations: int = SI_NULL_PERMUTATIONS,
                null_seed: int = SI_NULL_SEED) -> pd.DataFrame:
     """acts: ``selectivity.analysis.activations.Activations``. One row per unit (UNIT_COLUMNS);
     si_null over ``null_permutations`` label permutations drawn with ``null_seed`` (0: NaN)."""

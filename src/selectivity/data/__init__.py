@@ -20,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import cifar10, digits, fashion_mnist, synthetic, tiny_imagenet
+from ..defaults import DATASET
 from .errors import DatasetError
 from ..names import DATASETS as NAMES
 from .prepared import PreparedData, load_prepared, save_prepared, split_indices
@@ -47,11 +48,11 @@ def prepare_dataset(
     out: str | Path,
     source: str | None = None,
     raw_dir: str | Path | None = None,
-    split_seed: int = 0,
+    split_seed: int = DATASET["split_seed"],
     val_size: int | float | None = None,
     test_size: float = 0.2,
-    synthetic_per_batch: int = 20,
-    synthetic_test_size: int = 20,
+    synthetic_per_batch: int = DATASET["synthetic_per_batch"],
+    synthetic_test_size: int = DATASET["synthetic_test_size"],
     md5: str | None = None,
 ) -> PreparedData:
     """Read dataset ``name`` from its source, split it, and write the prepared .npz to ``out``.

@@ -13,7 +13,7 @@ from .style import alpha_colors, new_figure
 
 def accuracy_figure(data):
     runs, opts = data.runs[0], data.opts
-    zoom = data.options.get("zoom_max_abs_alpha", 1.0)
+    zoom = data.options["zoom_max_abs_alpha"]
     acc = versus_control(runs, "test_accuracy", "a", data.stars, opts, test=data.params["test"])
     si = per_alpha(runs, data.column("si"), "c", opts)
     colors = alpha_colors(runs["alpha"].unique())

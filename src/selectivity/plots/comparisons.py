@@ -38,7 +38,7 @@ def leaky_figure(data):
     colors = [cmap(0.35 + 0.6 * (i + 1) / len(data.runs)) for i in range(len(data.runs))]
     fig, axes = new_figure(2)
     parts = _lines(axes[0], data.runs, labels, colors, "test_accuracy", "a", opts, "test accuracy")
-    detail = data.options.get("detail_index", -1)
+    detail = data.options["detail_index"]
     runs = data.runs[detail]
     si = versus_control(runs, data.column("si"), "b", data.stars, opts, test=data.params["test"])
     median = per_alpha(runs, data.column("median_si"), "b", opts)

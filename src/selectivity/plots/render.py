@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..defaults import ANALYSIS
 from ..files.runs import read_layers, read_runs
 from .panels import stats_options
 from .quantities import network_column, network_label
@@ -37,14 +38,16 @@ class FigureData:
 
     @property
     def options(self) -> dict:
-        return self.params.get("options", {})
+        """The figure's options: the configured ones, the others at their kind's defaults."""
+        kind = KINDS[self.params["kind"]].options
+        return {**{k: v["default"] for k, v in kind.items() if "default" in v}, **self.params.get("options", {})}
 
     def column(self, quantity: str) -> str:
         """The runs-table column of a network value in the configured reading (mean_si, ...)."""
-        return network_column(quantity, self.params.get("network_mean", "layers"))
+        return network_column(quantity, self.params.get("network_mean", ANALYSIS["network_mean"]))
 
     def label(self, quantity: str) -> str:
-        return network_label(quantity, self.params.get("network_mean", "layers"))
+        return network_label(quantity, self.params.get("network_mean", ANALYSIS["network_mean"]))
 
 
 def load_figure_data(params: dict, inputs: dict[str, list[str]]) -> FigureData:

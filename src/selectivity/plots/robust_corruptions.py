@@ -25,7 +25,7 @@ def per_level(levels: pd.DataFrame, members, column: str) -> pd.DataFrame:
 
 def robust_corruptions_figure(data):
     rob, opts = data.robustness[0], data.opts
-    set_name = data.options.get("corruptions", "benchmark")
+    set_name = data.options["corruptions"]
     members = set_members(rob, set_name, data.params["name"])
     exp = ",".join(map(str, rob["experiment"].unique()))
     levels = level_measures(rob, "corruption")

@@ -50,7 +50,7 @@ def layer_relation(dims: pd.DataFrame, layers: pd.DataFrame, si_column: str, pan
 def robust_dimensionality_figure(data):
     rob, opts, layers = data.robustness[0], data.opts, data.layers[0]
     dims = rob[rob["kind"] == "dimensionality"].copy()
-    want = data.options.get("measure", "participation_ratio")
+    want = data.options["measure"]
     measures = [m for m in dims["measure"].unique() if m.startswith(want)]
     if not measures:
         raise ValueError(f"{data.params['name']}: the robustness table holds no dimensionality {want!r}")

@@ -118,9 +118,9 @@ def network_robustness(rob: pd.DataFrame, set_name: str, attack: str, eps, figur
 def robust_si_figure(data):
     runs, rob, opts = data.runs[0], data.robustness[0], data.opts
     si_column = data.column("si")
-    attack = data.options.get("attack", "pgd")
-    set_name = data.options.get("corruptions", "benchmark")
-    corr, att, eps, members = network_robustness(rob, set_name, attack, data.options.get("eps"), data.params["name"])
+    attack = data.options["attack"]
+    set_name = data.options["corruptions"]
+    corr, att, eps, members = network_robustness(rob, set_name, attack, data.options["eps"], data.params["name"])
     label = f"{set_name}: {len(members)} corruptions"
     attack_label = f"{attack.upper()}, ε = {eps:g}/255"
     panels = {

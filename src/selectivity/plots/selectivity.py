@@ -31,7 +31,7 @@ def selectivity_figure(data):
     fig, axes = new_figure(2, ratios=[1.3, 1])
     layer_lines(axes[0], per_layer, colors, layer_label(quantity))
     if quantity in ("si", "si_alive"):
-        parts += draw_null(axes, layers, runs, network, opts, data.params.get("network_mean", "layers"))
+        parts += draw_null(axes, layers, runs, network, opts, data.params["network_mean"])
     alpha_points(axes[1], network, colors, data.label(quantity), median=median)
     if quantity == "si":
         note_outside(axes[1], outside)

@@ -27,7 +27,7 @@ def sign_lines_figure(data):
     """Figure A6: (a) test accuracy against |alpha| for both signs, mean and CI, Wilcoxon rank-sum
     alpha < 0 vs alpha > 0 at equal |alpha|; (b) the same for |alpha| <= zoom_max_abs_alpha."""
     runs, opts = data.runs[0], data.opts
-    zoom = data.options.get("zoom_max_abs_alpha", 1.0)
+    zoom = data.options["zoom_max_abs_alpha"]
     acc = signs(runs, "test_accuracy", "a", data.stars, opts, test=data.params["test"])
     fig, axes = new_figure(2)
     sign_lines(axes[0], acc, "test accuracy")

@@ -131,7 +131,7 @@ def similarity_figure(data):
     alphas = sorted(pairs["alpha"].unique())
     if not alphas:
         raise ValueError("Figure 3 needs similarity results for at least one alpha < 0")
-    example = data.options.get("example_alpha", -10.0)
+    example = data.options["example_alpha"]
     example = example if example in alphas else alphas[0]
     measures = [m for m in MEASURES if m in set(pairs["measure"])]
     readings = [r for r in ("positions", "images") if r in set(pairs["reading"])]

@@ -14,7 +14,7 @@ from .style import alpha_colors, new_figure
 
 def tradeoff_figure(data):
     runs, opts = data.runs[0], data.opts
-    zoom = data.options.get("zoom_max_abs_alpha", 1.0)
+    zoom = data.options["zoom_max_abs_alpha"]
     si_column = data.column("si")
     acc = versus_control(runs, "test_accuracy", "a", data.stars, opts, test=data.params["test"])
     si = per_alpha(runs, si_column, "a", opts)

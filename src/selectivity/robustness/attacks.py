@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..evaluation import eval_mode
+from ..defaults import ROBUSTNESS
 
 Normalize = Callable[[Tensor], Tensor] | None
 
@@ -83,7 +84,7 @@ def as_pixels(images: Tensor) -> Tensor:
 
 
 def accuracy_under_attack(model: nn.Module, images: Tensor, labels: Tensor, attack: str | Callable, eps: float,
-                          normalize: Normalize = None, batch_size: int = 500, device=None, **options) -> float:
+                          normalize: Normalize = None, batch_size: int = ROBUSTNESS["batch_size"], device=None, **options) -> float:
     """Fraction of ``images`` classified correctly after the ``attack`` ("fgsm", "pgd" or a callable
     with fgsm's signature) at ``eps``, in batches on ``device`` (default: the model's).
 

@@ -16,6 +16,8 @@ Rows (the format, its writer and reader: ``selectivity.files.robustness``): the 
 
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 
 import numpy as np
@@ -23,17 +25,13 @@ import pandas as pd
 import torch
 
 from ..data.augment import to_nhwc
+from ..defaults import ROBUSTNESS
 from ..files.robustness import ROBUSTNESS_COLUMNS
 
 # The workflow's robustness settings (config `robustness`, less `experiments` and `device`).
-SETTINGS_DEFAULTS = {
-    "corruptions": "benchmark",  # a set of params.SETS or a list of names
-    "severities": [1, 2, 3, 4, 5], "table": None, "official_dir": None, "corruption_images": None,
-    "attacks": ["fgsm", "pgd"], "eps": [1, 2, 4, 8], "pgd_steps": 10, "pgd_step_size": None,
-    "pgd_random_start": True, "attack_images": 1000, "variance_fraction": 0.9,
-    "changes": [{"corruption": "gaussian_noise", "level": 3}, {"attack": "pgd", "level": 2}],
-    "seed": 0, "batch_size": 500,
-}
+# what a robustness job computes: the config's `robustness` section less the keys that change
+# which runs get a job and where it runs (selectivity.defaults), with lists as the config holds them
+SETTINGS_DEFAULTS = json.loads(json.dumps({k: v for k, v in ROBUSTNESS.items() if k not in ("experiments", "device")}))
 
 
 def _subset(n: int, size: int | None, seed: int) -> torch.Tensor:

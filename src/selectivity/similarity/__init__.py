@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..defaults import ANALYSIS
 from .cka import cka_from_products
 from .procrustes import procrustes_from_products
 from .pwcca import DEFAULT_EPSILON, PwccaSide, pwcca_pair, pwcca_side
@@ -33,9 +34,9 @@ MEASURES = {
     "cka_debiased": "debiased linear CKA distance, 1 - CKA with the unbiased HSIC estimator",
     "procrustes": "orthogonal Procrustes distance, 2 - 2 ||X^T Y||_* on centred, normalized sides (Ding et al. 2021)",
 }
-DEFAULT_MEASURES = ("pwcca", "cka", "procrustes")
-DEFAULT_ROWS_PER_NEURON = 64  # the schema's defaults of analysis.rows_per_neuron and analysis.min_rows
-DEFAULT_MIN_ROWS = 1024
+DEFAULT_MEASURES = ANALYSIS["similarity_measures"]  # the config's analysis.similarity_measures, ...
+DEFAULT_ROWS_PER_NEURON = ANALYSIS["rows_per_neuron"]
+DEFAULT_MIN_ROWS = ANALYSIS["min_rows"]
 
 
 def rows_wanted(neurons: int, rows_per_neuron: int = DEFAULT_ROWS_PER_NEURON, min_rows: int = DEFAULT_MIN_ROWS) -> int:

@@ -32,7 +32,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DEFAULT_EPSILON = 1e-10  # the value the reference's tutorials pass to get_cca_similarity
+from ..defaults import ANALYSIS
+
+DEFAULT_EPSILON = ANALYSIS["pwcca_epsilon"]  # the value the reference's tutorials pass to get_cca_similarity
 
 
 @dataclass

@@ -11,19 +11,28 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from ..defaults import SELECTIVITY_EPS
+
 # Fields that cannot change the algorithm of a run (only where and how fast it runs, and floating
 # point rounding): left out of the hash. ``precision`` changes the arithmetic and is hashed.
 UNHASHED = ("device", "eval_batch_size", "experiment", "channels_last", "compile", "checkpoint_interval_s")
 # Keys added after runs were made: left out of the hash (and of the workflow's rerun trigger) while
-# they hold these values, which reproduce what runs did before the keys existed, so those runs keep
-# their hash and their resume state. Any other value is hashed.
-HASHED_UNLESS = {"train_size": None, "val_draw": "fixed"}
+# they hold their default, which reproduces what runs did before the key existed, so those runs keep
+# their hash and their resume state. Any other value is hashed. A new training key goes here.
+HASHED_UNLESS_DEFAULT = ("train_size", "val_draw")
 
 
 def hashed(d: dict) -> dict:
     """The keys of a run-config dict that can change the result (what the hash covers)."""
     return {k: v for k, v in d.items()
-            if k not in UNHASHED and not (k in HASHED_UNLESS and v == HASHED_UNLESS[k])}
+            if k not in UNHASHED and not (k in HASHED_UNLESS_DEFAULT and v == _DEFAULTS[k])}
+
+
+def option(default, description: str | None = None, **schema):
+    """A training key: its default, and the JSON schema of its value (``config.load_schema`` makes
+    the config's ``experiments.<name>.training`` section of these)."""
+    spec = dict(schema, **({"description": description} if description else {}))
+    return field(default=default, metadata={"schema": spec})
 
 
 @dataclass(frozen=True)
@@ -32,27 +41,39 @@ class RunConfig:
     dataset: str
     alpha: float
     seed: int
-    experiment: str = "run"
+    experiment: str = "run"  # the experiment's key in the config
     model_options: dict = field(default_factory=dict)
-    epochs: int = 200
-    batch_size: int = 256
-    lr: float = 0.1
-    momentum: float = 0.9
-    weight_decay: float = 1e-4
-    lr_milestones: tuple[int, ...] = (100, 150)
-    lr_gamma: float = 0.1
-    drop_last: bool = False
-    train_size: int | None = None  # a fixed stratified subset of the training split (None: all of it)
-    val_draw: str = "fixed"  # "fixed": the prepared val split; "per_run": drawn with the seed (data/run_splits.py)
-    crop_padding: int | None = None  # None: the dataset's default (see selectivity.data)
-    hflip: bool | None = None
-    selectivity_eps: float = 1e-7
-    precision: str = "fp32"  # "fp32" or "bf16" (autocast of the forward pass), see training.speed
-    device: str = "auto"
-    channels_last: bool | None = None  # None: on for CUDA, off for CPU
-    compile: str = "none"  # a torch.compile mode, or "none"
-    checkpoint_interval_s: float = 60.0  # seconds between saves of the resume state (0: every epoch)
-    eval_batch_size: int = 1000
+    epochs: int = option(200, type="integer", minimum=1)
+    batch_size: int = option(256, type="integer", minimum=2)
+    lr: float = option(0.1, type="number", exclusiveMinimum=0)
+    momentum: float = option(0.9, type="number", minimum=0, maximum=1)
+    weight_decay: float = option(1e-4, type="number", minimum=0)
+    lr_milestones: tuple[int, ...] = option((100, 150), type="array", items={"type": "integer", "minimum": 1})
+    lr_gamma: float = option(0.1, type="number", exclusiveMinimum=0)
+    drop_last: bool = option(False, "drop the last incomplete minibatch", type="boolean")
+    train_size: int | None = option(
+        None, "train on a stratified subset of this many images of the training split, the same for every "
+              "alpha and seed (drawn with the dataset's split_seed); null: all of them",
+        type=["integer", "null"], minimum=1)
+    val_draw: str = option(
+        "fixed", "fixed: the prepared validation split, the same for every run; per_run: validation images "
+                 "drawn with the run's seed from the training and validation images (as many per class as the "
+                 "prepared split holds; the paper's Tiny ImageNet protocol; data/run_splits.py)",
+        enum=["fixed", "per_run"])
+    crop_padding: int | None = option(None, "null: dataset default", type=["integer", "null"], minimum=0)
+    hflip: bool | None = option(None, "null: dataset default", type=["boolean", "null"])
+    selectivity_eps: float = option(SELECTIVITY_EPS, "epsilon of Eq. 1", type="number", minimum=0)
+    precision: str = option(
+        "fp32", "bf16: autocast of the forward pass (the selectivity term stays fp32); part of the run hash "
+                "(training.speed)", enum=["fp32", "bf16"])
+    device: str = option("auto", "auto (the least-used GPU, else CPU), cpu, cuda, cuda:N", type="string")
+    channels_last: bool | None = option(None, "NHWC memory format; null: on for CUDA", type=["boolean", "null"])
+    compile: str = option(
+        "none", "torch.compile mode of the training step (falls back to eager if compiling fails)",
+        enum=["none", "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs"])
+    checkpoint_interval_s: float = option(
+        60, "seconds between saves of the resume state (0: after every epoch)", type="number", minimum=0)
+    eval_batch_size: int = option(1000, type="integer", minimum=1)
 
     @classmethod
     def from_dict(cls, d: dict) -> "RunConfig":
@@ -77,3 +98,18 @@ class RunConfig:
 
     def describe(self) -> str:
         return f"dataset={self.dataset} model={self.model} alpha={self.alpha:g} seed={self.seed}"
+
+
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(RunConfig)}
+NOT_TRAINING_KEYS = ("model", "dataset", "alpha", "seed", "experiment", "model_options")  # set per experiment / run
+
+
+def training_schema() -> dict:
+    """The JSON schema of the config's ``training`` section: one property per training key, its
+    default the field's (lists for tuples, as the config holds them)."""
+    props = {}
+    for f in dataclasses.fields(RunConfig):
+        if f.name not in NOT_TRAINING_KEYS:
+            default = list(f.default) if isinstance(f.default, tuple) else f.default
+            props[f.name] = {**f.metadata["schema"], "default": default}
+    return props
