@@ -43,7 +43,7 @@ def glass_shuffle(x: Tensor, delta: int, shifts: Tensor) -> Tensor:
 
 def glass_blur(x: Tensor, sigma: float, delta: int, iterations: int, shifts: Tensor) -> Tensor:
     """Gaussian blur, truncated to uint8 levels, local shuffle, Gaussian blur; x in [0, 1] float64."""
-    from .corruptions import gaussian_blur
+    from .kernels import gaussian_blur
 
     levels = torch.floor(gaussian_blur(x, sigma) * 255)  # np.uint8(gaussian(x) * 255)
     shuffled = glass_shuffle(levels, delta, shifts)

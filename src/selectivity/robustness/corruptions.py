@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .hsv import hsv_to_rgb, rgb_to_hsv
-from .kernels import box_resize, disk_kernel, gaussian_kernel1d
+from .kernels import box_resize, disk_kernel, gaussian_blur, gaussian_filter
 from .params import CORRUPTIONS, FROST_SCALE, TABLES, parameter
 
 
@@ -72,42 +72,6 @@ def _conv_nhwc(x: Tensor, kernel: Tensor, pad: tuple[int, int], mode: str) -> Te
     y = F.pad(y, (pw, pw, ph, ph), mode=mode)
     y = F.conv2d(y, kernel.to(x.dtype).to(x.device)[None, None])
     return y.view(n, c, h, w).permute(0, 2, 3, 1)
-
-
-def gaussian_filter(x: Tensor, sigma: float, mode: str = "nearest", truncate: float = 4.0,
-                    dtype: torch.dtype | None = None) -> Tensor:
-    """skimage ``gaussian(x, sigma)`` / scipy ``gaussian_filter`` of each channel of [N, H, W, C]:
-    rows, then columns, in float64; ``mode`` "nearest" (skimage's default) or "reflect"
-    (half-sample symmetric); ``dtype`` float32 rounds after each pass, as scipy does for a float32
-    image. sigma 0: unchanged."""
-    out_dtype = dtype or torch.float64
-    x = x.double()
-    if sigma <= 0:
-        return x.to(out_dtype)
-    k = gaussian_kernel1d(sigma, truncate).to(x.device)
-    for dim in (1, 2):
-        x = _correlate1d(x, k, dim, mode).to(out_dtype).double()
-    return x.to(out_dtype)
-
-
-def _correlate1d(x: Tensor, k: Tensor, dim: int, mode: str) -> Tensor:
-    """Correlate [N, H, W, C] with the odd 1-D kernel k along ``dim`` (1: rows, 2: columns), borders
-    "nearest" or "reflect" (half-sample symmetric), as scipy.ndimage.correlate1d."""
-    size, r = x.shape[dim], k.numel() // 2
-    idx = torch.arange(-r, size + r, device=x.device)
-    if mode == "nearest":
-        idx = idx.clamp(0, size - 1)
-    else:
-        idx = torch.remainder(idx, 2 * size)
-        idx = torch.where(idx >= size, 2 * size - 1 - idx, idx)
-    p = x.index_select(dim, idx)
-    win = p.unfold(dim, k.numel(), 1)  # [..., size, ..., taps]
-    return (win * k).sum(-1)
-
-
-def gaussian_blur(x: Tensor, sigma: float) -> Tensor:
-    """skimage ``gaussian(sigma, multichannel=True)``: each channel, nearest-edge borders, truncate 4."""
-    return gaussian_filter(x, sigma).clamp(0, 1)
 
 
 def defocus_blur(x: Tensor, radius: float, alias_blur: float) -> Tensor:

@@ -49,7 +49,7 @@ def elastic_transform(x: Tensor, alpha: float, sigma: float, shift: float, moves
     reflect-101 borders), then sample it at (row + dy, col + dx) with order-1 interpolation and
     reflected borders (scipy map_coordinates), dx = alpha x Gaussian(field_x, sigma) (reflect
     borders, truncate 3), as float32. Returns float32 in [0, 1]."""
-    from .corruptions import gaussian_filter
+    from .kernels import gaussian_filter
 
     n, h, w, _ = x.shape
     dev = x.device

@@ -191,7 +191,7 @@ def spatter(x: Tensor, loc, scale, sigma, threshold, intensity, mud, liquid: Ten
     Gaussian-blurred, zero below ``threshold``; water (mud = 0) adds intensity x the water mask in
     pale turquoise, mud (mud = 1) replaces the image by brown where the blurred blob mask is >= 0.8.
     float32 arithmetic as published; returns [N, H, W, 3] in [0, 1]."""
-    from .corruptions import gaussian_filter
+    from .kernels import gaussian_filter
 
     x = x.float()
     layer = gaussian_filter((loc + scale * liquid.to(x.device).double())[..., None], sigma)[..., 0]
