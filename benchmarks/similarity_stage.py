@@ -2,8 +2,8 @@
 against the reference algorithm (google/svcca's steps, recomputed from scratch for every pair), on synthetic
 ReLU activations with ResNet20's unit-layer widths.
 
-    python benchmarks/pwcca_stage.py                 # paper scale: 10,000 test images, 20 + 20 seeds
-    python benchmarks/pwcca_stage.py --images 2000 --seeds 5     # quick
+    python benchmarks/similarity_stage.py                 # paper scale: 10,000 test images, 20 + 20 seeds
+    python benchmarks/similarity_stage.py --images 2000 --seeds 5     # quick
 
 It times one PWCCA job (one alpha: C(n,2) within pairs + n*n pairs against alpha = 0, all 19
 layers) with this project's implementation, times the reference algorithm on a sample of pairs,
