@@ -8,7 +8,8 @@ import json
 import sys
 from pathlib import Path
 
-from .names import DATASETS, SI_NULL_PERMUTATIONS, SI_NULL_SEED, SIMILARITY_READINGS
+from .data.registry import DATASETS
+from .names import SI_NULL_PERMUTATIONS, SI_NULL_SEED, SIMILARITY_READINGS
 
 SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -19,7 +20,7 @@ def _prepare_data(args) -> None:
     val = None if args.val_size is None else (int(args.val_size) if args.val_size >= 1 else args.val_size)
     d = prepare_dataset(args.dataset, args.out, source=args.source, raw_dir=args.raw_dir,
                         split_seed=args.split_seed, val_size=val, synthetic_per_batch=args.synthetic_per_batch,
-                        synthetic_test_size=args.synthetic_test_size, md5=args.md5)
+                        synthetic_test_size=args.synthetic_test_size, md5=args.md5)  # None: not given
     sizes = {k: len(getattr(d, k).labels) for k in ("train", "val", "test")}
     print(f"{args.out}: {d.name} {d.image_shape} train/val/test = {sizes['train']}/{sizes['val']}/{sizes['test']}")
 
@@ -240,15 +241,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("prepare-data", help="prepare a dataset into one .npz with a fixed split")
-    s.add_argument("--dataset", required=True, choices=DATASETS)
+    s.add_argument("--dataset", required=True, choices=list(DATASETS))
     s.add_argument("--out", required=True, help="output .npz")
     s.add_argument("--source", help="local archive (cifar10, tiny_imagenet) or IDX directory (fashion_mnist)")
     s.add_argument("--md5", help="tiny_imagenet: the archive's expected MD5 (default: the published one)")
     s.add_argument("--raw-dir", help="where downloads go (default: <out dir>/raw)")
     s.add_argument("--split-seed", type=int, default=0)
     s.add_argument("--val-size", type=float, help="validation images (>= 1) or fraction (< 1)")
-    s.add_argument("--synthetic-per-batch", type=int, default=20, help="synthetic: images per train batch (x5)")
-    s.add_argument("--synthetic-test-size", type=int, default=20, help="synthetic: test images")
+    s.add_argument("--synthetic-per-batch", type=int, help="synthetic: images per train batch (x5; default 20)")
+    s.add_argument("--synthetic-test-size", type=int, help="synthetic: test images (default 20)")
     s.set_defaults(func=_prepare_data)
 
     s = sub.add_parser("train", help="train one (alpha, seed) run, or several seeds of one alpha as one stack")

@@ -24,7 +24,7 @@ import math
 import re
 from pathlib import Path
 
-from .names import DATASETS
+from .data.registry import DATASETS
 
 DATASET = "{data}/{dataset}.npz"
 RUN = "{results}/{experiment}/alpha_{alpha}/seed_{seed}"
