@@ -80,3 +80,17 @@ def test_a_module_the_trainer_imports_becomes_a_training_input(tmp_path):
     found = train_inputs_of(src)
     # followed inside a function, then through a module, then through a lazy export to its module
     assert "'newmetric.py'" in found and "'lazyuser.py'" in found and "'robustness/corruptions.py'" in found
+
+
+def test_a_registry_entry_makes_its_module_an_input(tmp_path):
+    # models/__init__ imports no model module: the registry's "module:function" strings are followed
+    assert {"models/registry.py", "models/vgg.py", "models/resnet_imagenet.py", "data/registry.py",
+            "data/cifar10.py", "data/tiny_imagenet.py"} <= names(command_inputs("train"))
+    assert {"data/registry.py", "data/synthetic.py", "data/digits.py"} <= names(command_inputs("prepare-data"))
+    src = tmp_path / "src"
+    shutil.copytree(PKG, src / "selectivity", ignore=shutil.ignore_patterns("__pycache__"))
+    (src / "selectivity/models/toy.py").write_text("def toy(**options):\n    pass\n")
+    registry = src / "selectivity/models/registry.py"
+    registry.write_text(registry.read_text().replace(
+        'MODELS: dict[str, ModelSpec] = {\n', 'MODELS: dict[str, ModelSpec] = {\n    "toy": ModelSpec("selectivity.models.toy:toy", "Toy"),\n'))
+    assert "'models/toy.py'" in train_inputs_of(src)

@@ -140,10 +140,15 @@ def test_the_schema_file_leaves_the_package_defaults_to_the_package(tmp_path):
     with pytest.raises(ConfigError, match=r"analysis.min_rows has a default of its own"):
         load_schema(path)
     extra = copy.deepcopy(raw)
-    extra["properties"]["stats"]["properties"]["n_permutations"] = {"type": "integer"}
+    extra["properties"]["stats"]["properties"]["n_permutations"] = {"type": "integer", "default": 100}
     path.write_text(yaml.safe_dump(extra))
     with pytest.raises(ConfigError, match=r"the keys of stats are .* selectivity.defaults has defaults for"):
-        load_schema(path)
+        load_schema(path)  # a default the package does not know of
+    fewer = copy.deepcopy(raw)
+    del fewer["properties"]["stats"]["properties"]["ci"]
+    path.write_text(yaml.safe_dump(fewer))
+    with pytest.raises(ConfigError, match=r"the keys of stats are .* selectivity.defaults has defaults for"):
+        load_schema(path)  # a package default without its key
 
 
 def test_the_cli_defaults_are_the_schemas():
@@ -165,4 +170,10 @@ def test_the_cli_defaults_are_the_schemas():
     assert default("unit-metrics", "eps") == schema_default("experiments", "*", "training", "selectivity_eps")
     assert default("unit-metrics", "null_permutations") == schema_default("analysis", "si_null_permutations")
     assert default("prepare-data", "split_seed") == schema_default("datasets", "*", "split_seed")
-    assert default("prepare-data", "synthetic_test_size") == schema_default("datasets", "*", "synthetic_test_size")
+    # a dataset's own options are not passed unless given: its reader defaults them to the schema's
+    import inspect
+    from selectivity.data.synthetic import prepare
+
+    assert default("prepare-data", "synthetic_test_size") is None
+    assert (inspect.signature(prepare).parameters["synthetic_test_size"].default
+            == schema_default("datasets", "*", "synthetic_test_size"))

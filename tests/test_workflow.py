@@ -256,6 +256,7 @@ ROBUST_JOBS = {"robustness": 18, "collect_robustness": 3, **{f"figure_{f}": 1 fo
     ("src/selectivity/claims/rules.py", None, {"claims": 1, "all": 1}),
     ("src/selectivity/claims/registry.py", None, {"claims": 1, "all": 1}),
     ("src/selectivity/metrics.py", None, "training"),
+    ("src/selectivity/models/vgg.py", None, "training"),  # named by the model registry's lazy reference
     ("src/selectivity/training/loop.py", None, "training"),
     ("src/selectivity/robustness/corruptions.py", None, ROBUST_JOBS),
     ("src/selectivity/plots/robust_si.py", None, {"figure_robust_si": 1, "figure_tin_resnet18_robust_si": 1,

@@ -8,10 +8,11 @@ import json
 import sys
 from pathlib import Path
 
+from .data.registry import DATASETS
 from .defaults import (ANALYSIS, DATASET, DUMP_IMAGES_PER_PASS, ROBUSTNESS, SELECTIVITY_EPS,
                        SIMILARITY_IMAGES_PER_PASS)
 from .layout import SCHEMA
-from .names import DATASETS, SIMILARITY_READINGS
+from .names import SIMILARITY_READINGS
 
 
 def _prepare_data(args) -> None:
@@ -20,7 +21,7 @@ def _prepare_data(args) -> None:
     val = None if args.val_size is None else (int(args.val_size) if args.val_size >= 1 else args.val_size)
     d = prepare_dataset(args.dataset, args.out, source=args.source, raw_dir=args.raw_dir,
                         split_seed=args.split_seed, val_size=val, synthetic_per_batch=args.synthetic_per_batch,
-                        synthetic_test_size=args.synthetic_test_size, md5=args.md5)
+                        synthetic_test_size=args.synthetic_test_size, md5=args.md5)  # None: not given
     sizes = {k: len(getattr(d, k).labels) for k in ("train", "val", "test")}
     print(f"{args.out}: {d.name} {d.image_shape} train/val/test = {sizes['train']}/{sizes['val']}/{sizes['test']}")
 
@@ -252,16 +253,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("prepare-data", help="prepare a dataset into one .npz with a fixed split")
-    s.add_argument("--dataset", required=True, choices=DATASETS)
+    s.add_argument("--dataset", required=True, choices=list(DATASETS))
     s.add_argument("--out", required=True, help="output .npz")
     s.add_argument("--source", help="local archive (cifar10, tiny_imagenet) or IDX directory (fashion_mnist)")
     s.add_argument("--md5", help="tiny_imagenet: the archive's expected MD5 (default: the published one)")
     s.add_argument("--raw-dir", help="where downloads go (default: <out dir>/raw)")
     s.add_argument("--split-seed", type=int, default=DATASET["split_seed"])
     s.add_argument("--val-size", type=float, help="validation images (>= 1) or fraction (< 1)")
-    s.add_argument("--synthetic-per-batch", type=int, default=DATASET["synthetic_per_batch"],
-                   help="synthetic: images per train batch (x5)")
-    s.add_argument("--synthetic-test-size", type=int, default=DATASET["synthetic_test_size"], help="synthetic: test images")
+    s.add_argument("--synthetic-per-batch", type=int, help="synthetic: images per train batch (x5; default 20)")
+    s.add_argument("--synthetic-test-size", type=int, help="synthetic: test images (default 20)")
     s.set_defaults(func=_prepare_data)
 
     s = sub.add_parser("train", help="train one (alpha, seed) run, or several seeds of one alpha as one stack")

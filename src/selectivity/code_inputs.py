@@ -10,13 +10,15 @@ Left out, and not followed further: ``NOT_INPUTS``, the modules that only read, 
 files, hold names or parse configuration (a change there shows in the files, or in a rule's params,
 which are rerun triggers of their own). A package's ``__init__`` runs whenever one of its modules is
 imported, so it is an input too (unless listed). Names a lazy ``__init__`` loads on first use (its
-``_EXPORTS`` dict: name -> module) are followed to their module. ``PACKAGE_DATA``: files a module
-reads at run time.
+``_EXPORTS`` dict: name -> module) are followed to their module, and so are a registry's lazy
+references (a string ``"selectivity.<module>:<name>"``, e.g. a model's factory): they count as
+imports of the module that holds them. ``PACKAGE_DATA``: files a module reads at run time.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,6 +41,9 @@ NOT_INPUTS = frozenset({
     "selectivity.names",
     "selectivity.plots.specs",  # each figure's entry is its rule's params
 })
+
+# a lazy reference "selectivity.<module>:<name>" (selectivity.lazy.resolve)
+REFERENCE = re.compile(rf"({PACKAGE}(?:\.\w+)+):\w+")
 
 PACKAGE_DATA = {
     "selectivity.robustness.weather": tuple(f"robustness/frost/frost{i}.{ext}"
@@ -94,10 +99,13 @@ def _lazy_exports(tree: ast.Module) -> dict[str, str]:
 
 def _imported(nodes, module: str, is_package: bool) -> set[str]:
     """Modules of the package that the import statements among ``nodes`` name (a ``from m import
-    name`` names m, and m.name where that is a module, or the module a lazy export names)."""
+    name`` names m, and m.name where that is a module, or the module a lazy export names), and the
+    modules of the lazy references among them."""
     found: set[str] = set()
     for node in nodes:
-        if isinstance(node, ast.Import):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and (ref := REFERENCE.fullmatch(node.value)):
+            found.add(ref.group(1))
+        elif isinstance(node, ast.Import):
             found.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
             base = _resolve(module, is_package, node.level, node.module) if node.level else (node.module or "")

@@ -3,7 +3,8 @@ checks, the effective run configuration of one (experiment, alpha, seed) and the
 parameters of one figure.
 
 The schema's ``figures`` section is generated from ``selectivity.plots.specs`` (one entry per
-figure, the options of its kind): an option a figure does not use is an error. Errors name the
+figure, the options of its kind): an option a figure does not use is an error. Its dataset and
+model names are the registries' (``selectivity.data.registry``, ``selectivity.models.registry``). Errors name the
 config file and the key path (e.g. ``experiments.resnet20.training.lr``).
 """
 
@@ -16,8 +17,10 @@ from pathlib import Path
 import yaml
 from jsonschema import Draft202012Validator, validators
 
+from .data import registry as datasets
 from .defaults import SECTIONS
 from .layout import SCHEMA, format_alpha, select_alphas
+from .models import registry as models
 from .names import model_display_name
 from .plots.specs import FIGURES, KINDS, NETWORK_MEANS, ROBUSTNESS_KINDS, figure_experiments, figure_schema, stars_text, describe_test
 
@@ -50,12 +53,15 @@ def _key(path) -> str:
 
 def load_schema(path: str | Path) -> dict:
     """The config schema: the file's types, bounds and descriptions, with the package's sections
-    filled in: ``figures`` from the figure specs, ``experiments.<name>.training`` from the fields of
-    ``RunConfig``, and the defaults of the sections in ``defaults.SECTIONS``. A file that gives one
-    of those keys a default of its own is refused (two sources of one default)."""
+    filled in: ``figures`` from the figure specs, the dataset and model names from the registries,
+    ``experiments.<name>.training`` from the fields of ``RunConfig``, and the defaults of the
+    sections in ``defaults.SECTIONS``. A file that gives one of those keys a default of its own is
+    refused (two sources of one default)."""
     with open(path) as f:
         schema = yaml.safe_load(f)
     props = schema["properties"]
+    props["datasets"]["propertyNames"]["enum"] = list(datasets.DATASETS)
+    props["experiments"]["additionalProperties"]["properties"]["model"]["enum"] = list(models.MODELS)
     figures = props["figures"]
     figures["properties"] = {name: figure_schema(name) for name in FIGURES}
     figures["additionalProperties"] = False
@@ -68,7 +74,11 @@ def load_schema(path: str | Path) -> dict:
             node = node[key] if key in node else node["properties"][key]
         keys = node["properties"]
         where = ".".join(section)
-        if set(keys) != set(values):
+        # every default has its key; a key without a package default has none at all (e.g. a
+        # model's own option, defaulted by its factory)
+        missing = sorted(set(values) - set(keys))
+        undefaulted = sorted(k for k in set(keys) - set(values) if "default" in keys[k])
+        if missing or undefaulted:
             raise ConfigError(f"{path}: the keys of {where} are {sorted(keys)}, but selectivity.defaults has "
                               f"defaults for {sorted(values)}: add or remove the key in both")
         for key, value in values.items():
@@ -137,8 +147,9 @@ def validate_config(config: dict, schema: dict | str | Path, source: str = "conf
         raise ConfigError(f"{source}: invalid configuration:\n" + "\n".join(lines))
     problems = []
     for name, spec in config.get("datasets", {}).items():
-        if spec.get("md5") and name != "tiny_imagenet":
-            problems.append(f"  datasets.{name}.md5: only tiny_imagenet takes an md5 (the others' are fixed)")
+        if spec.get("md5") and "md5" not in datasets.DATASETS[name].options:
+            problems.append(f"  datasets.{name}.md5: only {' and '.join(datasets.takers('md5'))} takes an md5 "
+                            "(the others' are fixed)")
     for name, exp in config.get("experiments", {}).items():
         if exp["dataset"] not in config.get("datasets", {}):
             problems.append(f"  experiments.{name}.dataset: {exp['dataset']!r} is not a key of `datasets`")
@@ -146,9 +157,10 @@ def validate_config(config: dict, schema: dict | str | Path, source: str = "conf
             problems.append(f"  experiments.{name}.alphas: {dup} given more than once")
         if isinstance(exp["seeds"], list) and (dup := _duplicates(exp["seeds"])):
             problems.append(f"  experiments.{name}.seeds: {dup} given more than once (a run would count twice)")
-        if "stem" in exp["model_options"] and exp["model"] not in ("resnet18", "resnet50"):
-            problems.append(f"  experiments.{name}.model_options.stem: only resnet18 and resnet50 take a stem, "
-                            f"not {exp['model']}")
+        for option in exp["model_options"]:
+            if option not in models.MODELS[exp["model"]].options:
+                problems.append(f"  experiments.{name}.model_options.{option}: only "
+                                f"{' and '.join(models.takers(option))} take a {option}, not {exp['model']}")
         milestones = exp["training"]["lr_milestones"]
         if milestones != sorted(milestones):
             problems.append(f"  experiments.{name}.training.lr_milestones: must be increasing, got {milestones}")
@@ -308,11 +320,9 @@ def dataset_args(config: dict, dataset: str) -> list[str]:
         args += ["--source", str(spec["source"])]
     if spec.get("val_size") is not None:
         args += ["--val-size", str(spec["val_size"])]
-    if spec.get("md5"):
-        args += ["--md5", spec["md5"]]
-    if dataset == "synthetic":
-        args += ["--synthetic-per-batch", str(spec["synthetic_per_batch"]),
-                 "--synthetic-test-size", str(spec["synthetic_test_size"])]
+    for option in datasets.DATASETS[dataset].options:  # the reader's own (md5, synthetic_per_batch, ...)
+        if spec.get(option) is not None:
+            args += [f"--{option.replace('_', '-')}", str(spec[option])]
     return args
 
 

@@ -22,6 +22,10 @@ SELECTIVITY_EPS = 1e-7
 DUMP_IMAGES_PER_PASS = 1000
 SIMILARITY_IMAGES_PER_PASS = 500
 
+# `experiments.<name>.model_options`: the options every model takes (a model's own, such as
+# ResNet18's `stem`, default in its factory)
+MODEL_OPTIONS = {"width": 1.0, "activation": "relu", "negative_slope": 0.01}
+
 # `datasets.<name>`: how a dataset is prepared (selectivity.data.prepare_dataset)
 DATASET = {
     "source": None,
@@ -80,6 +84,7 @@ STATS = {"ci": 0.95, "n_bootstrap": 10000, "bootstrap_seed": 0, "equal_var": Tru
 # the path of its entries' object)
 SECTIONS = {
     ("datasets", "additionalProperties"): DATASET,
+    ("experiments", "additionalProperties", "model_options"): MODEL_OPTIONS,
     ("analysis",): ANALYSIS,
     ("robustness",): ROBUSTNESS,
     ("claims",): CLAIMS,

@@ -24,7 +24,7 @@ import math
 import re
 from pathlib import Path
 
-from .names import DATASETS
+from .data.registry import DATASETS
 
 # the workflow's config schema (its package-owned parts are filled in by config.load_schema)
 SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"

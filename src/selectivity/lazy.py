@@ -18,3 +18,12 @@ def lazy_exports(package: str, exports: dict[str, str]) -> Callable[[str], objec
         return getattr(import_module(f".{exports[name]}", package), name)
 
     return __getattr__
+
+
+def resolve(reference: str):
+    """The object a registry's lazy ``"package.module:name"`` reference names (imported now).
+    ``selectivity.code_inputs`` reads such strings as imports of the module that holds them."""
+    module, _, name = reference.partition(":")
+    if not module or not name:
+        raise ValueError(f"{reference!r}: need 'module:name'")
+    return getattr(import_module(module), name)

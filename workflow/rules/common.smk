@@ -27,7 +27,7 @@ from selectivity.config import (
     validate_config,
 )
 from selectivity.layout import ALPHA_PATTERN, parse_alpha, select_alphas
-from selectivity.names import DATASETS
+from selectivity.data.registry import DATASETS
 from selectivity.plots.specs import FIGURES, KINDS
 from selectivity.training.config import UNHASHED, hashed
 

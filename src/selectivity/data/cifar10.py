@@ -92,3 +92,9 @@ def locate(source: str | None, raw_dir: Path) -> Path:
     if source:
         return Path(source)
     return download(URL, raw_dir / "cifar-10-python.tar.gz", MD5)
+
+
+def prepare(source: str | None, raw_dir: Path, split_seed: int) -> tuple[dict, dict]:
+    """The registry's reader: the archive's images and its path."""
+    archive = locate(source, raw_dir)
+    return read_archive(archive), {"source": str(archive)}

@@ -14,3 +14,8 @@ def read() -> dict:
     d = load_digits()
     x = np.round(d.images * (255.0 / 16.0)).astype(np.uint8)[:, None]
     return {"all": (x, d.target.astype(np.int64)), "classes": [str(c) for c in d.target_names]}
+
+
+def prepare(source: str | None, raw_dir, split_seed: int) -> tuple[dict, dict]:
+    """The registry's reader: all 1797 images (no source: they come with scikit-learn)."""
+    return read(), {"source": "sklearn.datasets.load_digits"}

@@ -72,3 +72,9 @@ def locate(source: str | None, raw_dir: Path) -> Path:
     for name, (_, gz_md5) in FILES.items():
         download(URL + name + ".gz", raw_dir / f"{name}.gz", gz_md5)
     return raw_dir
+
+
+def prepare(source: str | None, raw_dir: Path, split_seed: int) -> tuple[dict, dict]:
+    """The registry's reader: the IDX files' images and their directory."""
+    directory = locate(source, raw_dir)
+    return read_directory(directory), {"source": str(directory)}

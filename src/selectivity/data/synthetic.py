@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..defaults import DATASET
 from ..io import atomic_path, file_digest
-from .cifar10 import FOLDER, META, TEST_BATCH, TRAIN_BATCHES
+from .cifar10 import FOLDER, META, TEST_BATCH, TRAIN_BATCHES, read_archive
 
 CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
@@ -88,3 +89,12 @@ def write_archive(path: str | Path, per_batch: int = 20, test_size: int = 20, se
                 info.size = len(data)
                 tar.addfile(info, io.BytesIO(data))
     return file_digest(path, "md5")
+
+
+def prepare(source: str | None, raw_dir: Path, split_seed: int,
+            synthetic_per_batch: int = DATASET["synthetic_per_batch"],
+            synthetic_test_size: int = DATASET["synthetic_test_size"]) -> tuple[dict, dict]:
+    """The registry's reader: writes the archive (at ``source``, else in ``raw_dir``) and reads it."""
+    archive = Path(source) if source else Path(raw_dir) / "synthetic-cifar-10-python.tar.gz"
+    md5 = write_archive(archive, synthetic_per_batch, synthetic_test_size, seed=split_seed)
+    return read_archive(archive, md5=md5), {"source": str(archive), "md5": md5}

@@ -183,3 +183,10 @@ def locate(source: str | None, raw_dir: Path, md5: str = MD5) -> Path:
     if source:
         return Path(source)
     return download(URL, raw_dir / ARCHIVE, md5)
+
+
+def prepare(source: str | None, raw_dir: Path, split_seed: int, md5: str | None = None) -> tuple[dict, dict]:
+    """The registry's reader: the archive's images, its path and MD5 (None: the published one)."""
+    md5 = md5 or MD5
+    archive = locate(source, raw_dir, md5)
+    return read_archive(archive, md5=md5), {"source": str(archive), "md5": md5}

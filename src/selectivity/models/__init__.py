@@ -1,4 +1,5 @@
-"""Model zoo: ``build_model(name, num_classes, in_channels=3, **options)``.
+"""Model zoo: ``build_model(name, num_classes, in_channels=3, **options)``; the models are the
+entries of ``registry.MODELS`` (imported on first use, so this package imports no torch).
 
 options: ``width`` (channel multiplier, 1.0 = the paper's), ``activation`` ("relu" or
 "leaky_relu"), ``negative_slope`` (leaky ReLU slope b); ResNet18 / ResNet50 also ``stem``
@@ -7,20 +8,17 @@ options: ``width`` (channel multiplier, 1.0 = the paper's), ``activation`` ("rel
 
 from __future__ import annotations
 
-from torch import nn
+from typing import TYPE_CHECKING
 
-from .resnet import resnet20
-from .resnet_imagenet import resnet18, resnet50
-from .vgg import vgg16
+from ..lazy import resolve
+from .registry import MODELS, model_spec
 
-MODELS = {"resnet20": resnet20, "vgg16": vgg16, "resnet18": resnet18, "resnet50": resnet50}
+if TYPE_CHECKING:
+    from torch import nn
 
 
 def build_model(name: str, num_classes: int, in_channels: int = 3, **options) -> nn.Module:
-    try:
-        factory = MODELS[name]
-    except KeyError:
-        raise ValueError(f"unknown model {name!r}: choose one of {sorted(MODELS)}") from None
+    factory = resolve(model_spec(name).factory)
     return factory(num_classes=num_classes, in_channels=in_channels, **options)
 
 

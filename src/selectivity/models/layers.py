@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..defaults import MODEL_OPTIONS
+
 from torch import nn
 
 from ..units import Unit
@@ -9,7 +11,7 @@ from ..units import Unit
 ACTIVATIONS = ("relu", "leaky_relu")
 
 
-def make_activation(activation: str = "relu", negative_slope: float = 0.01) -> nn.Module:
+def make_activation(activation: str = MODEL_OPTIONS["activation"], negative_slope: float = MODEL_OPTIONS["negative_slope"]) -> nn.Module:
     if activation == "relu":
         return nn.ReLU()
     if activation == "leaky_relu":
@@ -17,6 +19,6 @@ def make_activation(activation: str = "relu", negative_slope: float = 0.01) -> n
     raise ValueError(f"unknown activation {activation!r}: choose one of {ACTIVATIONS}")
 
 
-def make_unit(activation: str = "relu", negative_slope: float = 0.01) -> Unit:
+def make_unit(activation: str = MODEL_OPTIONS["activation"], negative_slope: float = MODEL_OPTIONS["negative_slope"]) -> Unit:
     """A ``Unit``-marked nonlinearity: its output is one layer of units."""
     return Unit(make_activation(activation, negative_slope))

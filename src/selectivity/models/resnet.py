@@ -8,6 +8,8 @@ nonlinearity after the residual addition.
 
 from __future__ import annotations
 
+from ..defaults import MODEL_OPTIONS
+
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -51,9 +53,9 @@ class ResNetCifar(nn.Module):
         blocks_per_stage: int = 3,
         num_classes: int = 10,
         in_channels: int = 3,
-        width: float = 1.0,
-        activation: str = "relu",
-        negative_slope: float = 0.01,
+        width: float = MODEL_OPTIONS["width"],
+        activation: str = MODEL_OPTIONS["activation"],
+        negative_slope: float = MODEL_OPTIONS["negative_slope"],
     ):
         super().__init__()
         widths = [max(4, int(round(w * width))) // 4 * 4 for w in (16, 32, 64)]  # option A pads by quarters

@@ -14,6 +14,8 @@ nonlinearity after each block's residual addition: 1 + 8 x 2 = 17 (ResNet18), 1 
 
 from __future__ import annotations
 
+from ..defaults import MODEL_OPTIONS
+
 from torch import Tensor, nn
 
 from .layers import make_unit
@@ -71,8 +73,8 @@ class ResNet(nn.Module):
     """blocks: BasicBlock or Bottleneck; depths: blocks per stage (4 stages, 64/128/256/512 planes
     times ``width``)."""
 
-    def __init__(self, block, depths, num_classes: int = 1000, in_channels: int = 3, width: float = 1.0,
-                 activation: str = "relu", negative_slope: float = 0.01, stem: str = "imagenet"):
+    def __init__(self, block, depths, num_classes: int = 1000, in_channels: int = 3, width: float = MODEL_OPTIONS["width"],
+                 activation: str = MODEL_OPTIONS["activation"], negative_slope: float = MODEL_OPTIONS["negative_slope"], stem: str = "imagenet"):
         super().__init__()
         if stem not in STEMS:
             raise ValueError(f"unknown stem {stem!r}: choose one of {STEMS}")

@@ -8,6 +8,8 @@ nonlinearity.
 
 from __future__ import annotations
 
+from ..defaults import MODEL_OPTIONS
+
 from torch import Tensor, nn
 
 from .layers import make_activation, make_unit
@@ -21,10 +23,10 @@ class VGG(nn.Module):
         plan=VGG16_PLAN,
         num_classes: int = 10,
         in_channels: int = 3,
-        width: float = 1.0,
+        width: float = MODEL_OPTIONS["width"],
         hidden: int = 512,
-        activation: str = "relu",
-        negative_slope: float = 0.01,
+        activation: str = MODEL_OPTIONS["activation"],
+        negative_slope: float = MODEL_OPTIONS["negative_slope"],
     ):
         super().__init__()
         layers, prev = [], in_channels

@@ -37,9 +37,10 @@ from typing import Callable, Iterator
 import torch
 from torch import Tensor, nn
 
-from ..data import AUGMENT_DEFAULTS, PreparedData
+from ..data import PreparedData
 from ..data.augment import (batch_class_counts, epoch_generator, epoch_plan, normalize, normalize_nhwc, to_nhwc,
                            train_batches)
+from ..data.registry import DATASETS
 from ..data.run_splits import run_splits
 from ..errors import NonFiniteLossError, Preempted
 from ..evaluation import accuracy
@@ -105,7 +106,7 @@ def prepare_run(cfg: RunConfig, data: PreparedData, out_dir: str | Path, speed: 
     tag = f"[{cfg.experiment} {cfg.describe()}]"
     for stale in remove_stale_temporaries(out_dir, (*OUTPUT_FILES, STATE_FILE)):
         progress(f"{tag} removed {stale.name}, left by a run that was killed while writing it")
-    augment = dict(AUGMENT_DEFAULTS.get(data.name, {"crop_padding": 0, "hflip": False}))
+    augment = DATASETS[data.name].augment if data.name in DATASETS else {"crop_padding": 0, "hflip": False}
     if cfg.crop_padding is not None:
         augment["crop_padding"] = cfg.crop_padding
     if cfg.hflip is not None:
