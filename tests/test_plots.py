@@ -58,7 +58,8 @@ def fake_runs(name, alphas=ALPHAS, n_seeds=N_SEEDS):
                         "config_hash": "h", "best_val_accuracy": 0.9})
             runs.append(row)
             for layer in range(N_LAYERS):
-                layers.append({"experiment": name, "alpha": a, "seed": s, "layer_index": layer, "layer": f"l{layer}",
+                layers.append({**dict.fromkeys(LAYER_COLUMNS, 0.0),  # a quantity added later: 0
+                               "experiment": name, "alpha": a, "seed": s, "layer_index": layer, "layer": f"l{layer}",
                                "n_units": 10, "mean_si": si + 0.02 * layer, "median_si": si + 0.01 * layer,
                                "mean_si_alive": si + 0.02 * layer + 0.01, "mean_precision": 0.3 + si / 2,
                                "dead_fraction": max(0.0, a) / 20 * rng.uniform(), "n_si_outside": 0,
