@@ -9,7 +9,7 @@ from selectivity.data import load_prepared, prepare_dataset
 from selectivity.data.registry import DATASETS, DatasetSpec
 from selectivity.models import build_model
 from selectivity.models.registry import MODELS, ModelSpec
-from selectivity.names import model_display_name
+from selectivity.models.registry import model_display_name
 
 SCHEMA = ROOT / "workflow/schemas/config.schema.yaml"
 

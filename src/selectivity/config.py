@@ -21,9 +21,8 @@ from .data import registry as datasets
 from .defaults import SECTIONS
 from .layout import SCHEMA, format_alpha, select_alphas
 from .models import registry as models
-from .names import model_display_name
+from .models.registry import model_display_name
 from .plots.specs import FIGURES, KINDS, NETWORK_MEANS, ROBUSTNESS_KINDS, figure_experiments, figure_schema, stars_text, describe_test
-
 from .training.config import training_schema
 
 

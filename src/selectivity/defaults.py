@@ -7,10 +7,12 @@ descriptions only, and a schema file that gives one of these keys a default of i
 and the CLI's options default to them, so a config that leaves a key out, a library call that
 leaves an argument out and a CLI call that leaves an option out all get the same value. Settings
 that only the workflow reads (folders, seeds per experiment, cluster resources) keep their default
-in the schema file. Imports nothing: the Snakefile reads it at parse time.
+in the schema file. Imports only ``names``: the Snakefile reads it at parse time.
 """
 
 from __future__ import annotations
+
+from .names import SIMILARITY_READINGS
 
 
 # epsilon of the selectivity index, Eq. 1 (the default of training.selectivity_eps)
@@ -43,7 +45,7 @@ ANALYSIS = {
     "pwcca_epsilon": 1e-10,  # what the reference's tutorials pass to get_cca_similarity
     "similarity_threads": 2,
     "similarity_measures": ("pwcca", "cka", "procrustes"),
-    "similarity_readings": ("positions", "images"),  # every reading (names.SIMILARITY_READINGS)
+    "similarity_readings": SIMILARITY_READINGS,  # every reading
     "rows_per_neuron": 64,
     "min_rows": 1024,
     "activation_dtype": "float32",

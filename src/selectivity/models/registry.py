@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..defaults import MODEL_OPTIONS
+
 # the options every model takes (the config schema fills their defaults in for every experiment)
-BASE_OPTIONS = ("width", "activation", "negative_slope")
+BASE_OPTIONS = tuple(MODEL_OPTIONS)
 
 
 @dataclass(frozen=True)
@@ -34,3 +36,12 @@ def model_spec(name: str) -> ModelSpec:
 def takers(option: str) -> list[str]:
     """The models that take ``option``."""
     return [name for name, spec in MODELS.items() if option in spec.options]
+
+
+def model_display_name(model: str, model_options: dict | None = None) -> str:
+    """"ResNet20", or "ResNet20 (leaky ReLU, b = 0.5)" for a leaky-ReLU variant."""
+    name = MODELS[model].display if model in MODELS else model
+    options = model_options or {}
+    if options.get("activation") == "leaky_relu":
+        name += f" (leaky ReLU, b = {options.get('negative_slope', MODEL_OPTIONS['negative_slope']):g})"
+    return name
