@@ -65,7 +65,7 @@ def run_config(args, seed: int) -> dict:
 
 def train_cmd(data: Path, dirs: list[Path], cfgs: list[dict], threads: int) -> list[str]:
     return [sys.executable, "-m", "selectivity", "train", "--data", str(data), "--out-dir", *map(str, dirs),
-            "--config-json", *map(json.dumps, cfgs), "--threads", str(threads)]
+            "--settings", *map(json.dumps, cfgs), "--threads", str(threads)]
 
 
 def steady_images_per_s(run_dir: Path, images: int) -> float:

@@ -5,6 +5,7 @@ import pytest
 
 from conftest import run_cli
 from selectivity.data import synthetic
+from selectivity.training.checkpoint import load_model
 
 
 def test_prepare_data_with_a_bad_archive_fails_cleanly(tmp_path):
@@ -23,12 +24,12 @@ def test_prepare_data_and_train_from_the_command_line(tmp_path, synthetic_npz):
     proc = run_cli("prepare-data", "--dataset", "digits", "--out", out)
     assert "train/val/test" in proc.stdout and out.exists()
     bad = {"model": "resnet20", "dataset": "synthetic", "alpha": 0, "seed": 0, "epoch": 1}
-    proc = run_cli("train", "--data", synthetic_npz, "--out-dir", tmp_path / "r", "--config-json", json.dumps(bad),
+    proc = run_cli("train", "--data", synthetic_npz, "--out-dir", tmp_path / "r", "--settings", json.dumps(bad),
                    check=False)
     assert proc.returncode == 1 and "unknown run-config keys ['epoch']" in proc.stderr
     wrong = dict(bad, dataset="digits")
     wrong.pop("epoch")
-    proc = run_cli("train", "--data", synthetic_npz, "--out-dir", tmp_path / "r", "--config-json", json.dumps(wrong),
+    proc = run_cli("train", "--data", synthetic_npz, "--out-dir", tmp_path / "r", "--settings", json.dumps(wrong),
                    check=False)
     assert proc.returncode == 1 and "holds dataset 'synthetic'" in proc.stderr
 
@@ -138,7 +139,7 @@ def test_a_truncated_model_names_itself(tmp_path, synthetic_npz):
 def test_a_truncated_dataset_names_itself(tmp_path, synthetic_npz):
     bad = tmp_path / "synthetic.npz"
     bad.write_bytes(synthetic_npz.read_bytes()[:5000])
-    proc = run_cli("train", "--data", bad, "--out-dir", tmp_path / "r", "--config-json",
+    proc = run_cli("train", "--data", bad, "--out-dir", tmp_path / "r", "--settings",
                    json.dumps({"model": "resnet20", "dataset": "synthetic", "alpha": 0, "seed": 0}), check=False)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert f"{bad}: unreadable" in proc.stderr and "the `prepare_data` job rebuilds it" in proc.stderr
@@ -180,3 +181,63 @@ def test_similarity_compares_networks_over_the_same_rows(tmp_path, synthetic_npz
     proc = run_cli("similarity", "--alpha", "-1", "--data", synthetic_npz, "--models", *models, "--seeds", 1, 0,
                    *rule, "--out", out, check=False)
     assert proc.returncode == 1 and f"{models[0]}: holds the run of seed 0, not of seed 1" in proc.stderr
+
+
+# The command-line contract (cli.py's docstring): settings as one JSON object, execution as flags.
+EXECUTION_VALUES = {"device": "cuda:1", "eval_batch_size": 500, "experiment": "an exp", "channels_last": None,
+                    "compile": "max-autotune", "checkpoint_interval_s": 0.5}
+
+
+@pytest.mark.parametrize("key", sorted(EXECUTION_VALUES))
+@pytest.mark.parametrize("flip", [False, True])
+def test_every_execution_key_of_a_run_is_a_train_flag_the_workflow_can_write(key, flip):
+    """execution_flags (what the workflow passes) parses back to the same values, one flag per
+    UNHASHED key; a flag left out stays out (the run config keeps its default)."""
+    import shlex
+
+    from selectivity.cli import build_parser, execution_flags
+    from selectivity.training.config import UNHASHED
+
+    assert set(EXECUTION_VALUES) == set(UNHASHED)
+    value = (not flip) if key == "channels_last" and flip else EXECUTION_VALUES[key]
+    words = shlex.split(execution_flags({key: value}))
+    args = build_parser().parse_args(["train", "--data", "d.npz", "--out-dir", "r", "--settings", "{}", *words])
+    assert getattr(args, key) == value and type(getattr(args, key)) is type(value)
+    assert not any(hasattr(args, k) for k in UNHASHED if k != key)
+
+
+def test_train_reads_its_settings_from_a_file_and_the_flags_override_them(tmp_path, synthetic_npz):
+    cfg = {"model": "resnet20", "dataset": "synthetic", "alpha": -1.0, "seed": 0, "epochs": 1, "batch_size": 32,
+           "model_options": {"width": 0.25}, "experiment": "from_json", "checkpoint_interval_s": 30}
+    (tmp_path / "run.json").write_text(json.dumps(cfg))
+    run_cli("train", "--data", synthetic_npz, "--out-dir", tmp_path / "r", "--settings", f"@{tmp_path / 'run.json'}",
+            "--experiment", "from_flag", "--device", "cpu", "--threads", 1)
+    summary = json.loads((tmp_path / "r/summary.json").read_text())
+    _, info = load_model(tmp_path / "r/model.pt")
+    assert summary["experiment"] == "from_flag" and info["config"]["experiment"] == "from_flag"
+    assert info["config"]["checkpoint_interval_s"] == 30 and info["config"]["alpha"] == -1.0
+
+
+@pytest.mark.parametrize("settings, message", [
+    ("[1, 2]", "expected a JSON object, got list"),
+    ("{'lr': 1}", "is not JSON"),
+    ("@/nonexistent/run.json", "cannot read /nonexistent/run.json"),
+])
+def test_settings_that_are_no_json_object_are_refused_before_anything_runs(tmp_path, settings, message):
+    for command in (["train", "--data", "d.npz", "--out-dir", tmp_path / "r"],
+                    ["robustness", "--model", "m.pt", "--data", "d.npz", "--out", tmp_path / "o.csv"]):
+        proc = run_cli(*command, "--settings", settings, check=False)
+        assert proc.returncode == 2 and "argument --settings" in proc.stderr and message in proc.stderr
+
+
+def test_robustness_refuses_an_unknown_setting_and_points_the_device_to_its_flag(tmp_path):
+    proc = run_cli("robustness", "--model", "m.pt", "--data", "d.npz", "--out", tmp_path / "o.csv",
+                   "--settings", json.dumps({"pgd_step": 2, "device": "cpu"}), check=False)
+    assert proc.returncode == 1 and "unknown robustness settings ['device', 'pgd_step']" in proc.stderr
+    assert "--device on the command line" in proc.stderr and not (tmp_path / "o.csv").exists()
+
+
+def test_plot_names_a_malformed_input_pair(tmp_path):
+    proc = run_cli("plot", "fig2", "--settings", "{}", "--input", "runs.csv", "--out", tmp_path / "f.pdf",
+                   "--stats", tmp_path / "f.csv", check=False)
+    assert proc.returncode != 0 and "--input 'runs.csv': expected NAME=PATH" in proc.stderr

@@ -152,10 +152,10 @@ def test_a_stack_refuses_a_directory_twice_a_foreign_dataset_and_no_runs(synthet
 
 def test_train_cli_trains_a_stack(synthetic_npz, tmp_path):
     configs = [json.dumps({**TINY, "seed": s, "epochs": 1}) for s in (0, 1)]
-    run_cli("train", "--data", synthetic_npz, "--out-dir", tmp_path / "a", tmp_path / "b", "--config-json", *configs,
+    run_cli("train", "--data", synthetic_npz, "--out-dir", tmp_path / "a", tmp_path / "b", "--settings", *configs,
             "--threads", 1)
     assert json.loads((tmp_path / "b/summary.json").read_text())["seed"] == 1
-    bad = run_cli("train", "--data", synthetic_npz, "--out-dir", tmp_path / "c", "--config-json", *configs,
+    bad = run_cli("train", "--data", synthetic_npz, "--out-dir", tmp_path / "c", "--settings", *configs,
                   check=False)
     assert bad.returncode != 0 and "give one directory per config" in bad.stderr
 

@@ -41,7 +41,7 @@ def run_table(tmp_path_factory, synthetic_npz):
     model = _model(tmp / "alpha_-1/seed_0/model.pt", 0, -1.0)
     out = tmp / "alpha_-1/seed_0/robustness.csv"
     run_cli("robustness", "--model", model, "--data", synthetic_npz, "--out", out,
-            "--settings-json", json.dumps(SETTINGS))
+            "--settings", json.dumps(SETTINGS))
     return out
 
 

@@ -95,7 +95,7 @@ def test_tiny_workflow_through_sbatch(slurm_env, tmp_path, pack, train_jobs):
                    "experiment": "resnet20", "model_options": {"width": 0.25, "activation": "relu",
                                                                "negative_slope": 0.01},
                    "epochs": 2, "batch_size": 32, "lr": 0.05, "lr_milestones": [1]}
-            run_cli("train", "--data", repo / "data/tiny/synthetic.npz", "--out-dir", ref, "--config-json",
+            run_cli("train", "--data", repo / "data/tiny/synthetic.npz", "--out-dir", ref, "--settings",
                     json.dumps(cfg), "--threads", 1)
             got = json.loads((repo / f"results/tiny/resnet20/alpha_{alpha}/seed_1/summary.json").read_text())
             want = json.loads((ref / "summary.json").read_text())
@@ -154,7 +154,7 @@ def test_cancelled_training_job_is_retried_and_resumes(slurm_env, tmp_path, pack
            "model_options": {"width": 1.0, "activation": "relu", "negative_slope": 0.01}, "epochs": 40,
            "batch_size": 32, "lr": 0.05, "lr_milestones": [20, 30]}
     refs = [tmp_path / f"reference_{seed}" for seed in range(pack)]
-    run_cli("train", "--data", repo / "data/tiny/synthetic.npz", "--out-dir", *refs, "--config-json",
+    run_cli("train", "--data", repo / "data/tiny/synthetic.npz", "--out-dir", *refs, "--settings",
             *[json.dumps(dict(cfg, seed=seed)) for seed in range(pack)], "--threads", 1)
     for seed, ref in enumerate(refs):
         got = repo / f"results/tiny/resnet20/alpha_-1/seed_{seed}/summary.json"

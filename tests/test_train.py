@@ -98,7 +98,7 @@ def _train_proc(data, out_dir, cfg):
     env = dict(os.environ, PYTHONPATH=str(SRC))
     return subprocess.Popen(
         [sys.executable, "-m", "selectivity", "train", "--data", str(data), "--out-dir", str(out_dir),
-         "--config-json", json.dumps(cfg), "--threads", "1"],
+         "--settings", json.dumps(cfg), "--threads", "1"],
         stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env,
     )
 
@@ -106,7 +106,7 @@ def _train_proc(data, out_dir, cfg):
 def test_killed_and_restarted_run_ends_with_identical_summary(synthetic_npz, tmp_path):
     cfg = {**TINY, "alpha": -2.0, "epochs": 6, "lr_milestones": [3, 5], "model_options": {"width": 0.5}}
     ref_dir, run_dir = tmp_path / "ref", tmp_path / "killed"
-    run_cli("train", "--data", synthetic_npz, "--out-dir", ref_dir, "--config-json", json.dumps(cfg), "--threads", 1)
+    run_cli("train", "--data", synthetic_npz, "--out-dir", ref_dir, "--settings", json.dumps(cfg), "--threads", 1)
     reference = json.loads((ref_dir / "summary.json").read_text())
 
     # 1) kill right after epoch 2 was reported (its state is saved before the line is printed)
@@ -141,7 +141,7 @@ def test_killed_and_restarted_run_ends_with_identical_summary(synthetic_npz, tmp
 def test_sigterm_stops_cleanly_and_the_rerun_resumes(synthetic_npz, tmp_path):
     cfg = {**TINY, "alpha": 1.0, "epochs": 5, "lr_milestones": [3, 4], "model_options": {"width": 0.5}}
     ref_dir, run_dir = tmp_path / "ref", tmp_path / "run"
-    run_cli("train", "--data", synthetic_npz, "--out-dir", ref_dir, "--config-json", json.dumps(cfg), "--threads", 1)
+    run_cli("train", "--data", synthetic_npz, "--out-dir", ref_dir, "--settings", json.dumps(cfg), "--threads", 1)
     proc = _train_proc(synthetic_npz, run_dir, cfg)
     for line in proc.stderr:
         if "epoch 2/5" in line:
@@ -151,7 +151,7 @@ def test_sigterm_stops_cleanly_and_the_rerun_resumes(synthetic_npz, tmp_path):
     assert proc.wait() == 75  # EX_TEMPFAIL: run again
     assert "stopped (received SIGTERM)" in rest and "run the job again to resume" in rest
     assert (run_dir / STATE_FILE).exists() and not (run_dir / "summary.json").exists()
-    out = run_cli("train", "--data", synthetic_npz, "--out-dir", run_dir, "--config-json", json.dumps(cfg),
+    out = run_cli("train", "--data", synthetic_npz, "--out-dir", run_dir, "--settings", json.dumps(cfg),
                   "--threads", 1)
     assert "resuming after epoch" in out.stderr
     assert json.loads((run_dir / "summary.json").read_text()) == json.loads((ref_dir / "summary.json").read_text())

@@ -298,6 +298,26 @@ def test_what_reruns_after_a_code_change(tiny_repo, path, edit, expected):
 
 
 @pytest.mark.slow
+def test_a_changed_command_line_reruns_its_rule_unless_touched(tiny_repo):
+    """The README's row for a rule's command line: a release that renames a flag reruns that rule's jobs
+    (Snakemake's code trigger compares the shell command); `snakemake --touch` records the new command."""
+    rule = tiny_repo / "workflow/rules/claims.smk"
+    original = rule.read_text()
+    changed = original.replace("--out {output.csv} --html {output.html}", "--html {output.html} --out {output.csv}")
+    assert changed != original
+    try:
+        rule.write_text(changed)
+        assert dry_jobs(tiny_repo) == {"claims": 1, "all": 1}
+        assert "claims" in tiny_run(tiny_repo, "-n", "--list-changes", "code")
+        tiny_run(tiny_repo, "--touch", "--cores", "1")
+        assert dry_jobs(tiny_repo) == {}
+    finally:
+        rule.write_text(original)
+        tiny_run(tiny_repo, "--touch", "--cores", "1")
+    assert dry_jobs(tiny_repo) == {}
+
+
+@pytest.mark.slow
 def test_a_module_added_to_the_trainers_imports_is_a_training_input_with_no_workflow_edit(tiny_repo):
     extra, loop = tiny_repo / "src/selectivity/training/extra.py", tiny_repo / "src/selectivity/training/loop.py"
     original = loop.read_text()

@@ -1,5 +1,19 @@
 """Command line: ``selectivity <command>`` (also ``python -m selectivity``). The Snakemake rules
-call exactly one command each; every command writes its outputs atomically."""
+call exactly one command each; every command writes its outputs atomically.
+
+One contract for every command:
+
+- files are flags named for what they hold (``--data``, ``--model``, ``--acts``, ``--out``), or, for
+  the commands that collect many tables, positional arguments;
+- what a command computes is set by its own flags, or, for the four commands whose settings are a
+  section of the config (train: a run config; robustness: ``robustness:``; plot: a figure's spec;
+  claims-table: ``claims:``), by one ``--settings`` JSON object (the text, or ``@FILE``), never by
+  both;
+- where and how fast it runs (``--device``, ``--threads``, per-pass batch sizes, ...) is always a
+  flag: it cannot change what is computed, and the workflow passes it as no rerun trigger (train
+  has one flag per run-config key of ``training.config.UNHASHED``; a run config may hold those
+  keys too, as a run's summary does, and a flag given overrides its key).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +27,100 @@ from .defaults import (ANALYSIS, DATASET, DUMP_IMAGES_PER_PASS, ROBUSTNESS, SELE
                        SIMILARITY_IMAGES_PER_PASS)
 from .layout import SCHEMA
 from .names import SIMILARITY_READINGS
+from .training.config import UNHASHED, option_schema
+
+
+def _settings_json(text: str) -> dict:
+    """An argparse type: a JSON object given as its text or as ``@FILE``."""
+    source = "the argument"
+    if text.startswith("@"):
+        source = text[1:]
+        try:
+            text = Path(source).read_text()
+        except OSError as e:
+            raise argparse.ArgumentTypeError(f"cannot read {source}: {e}") from None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise argparse.ArgumentTypeError(f"{source} is not JSON ({e}): give a JSON object or @FILE") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"{source}: expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+def _flag_value(schema: dict):
+    """The argparse type of an option whose value has this JSON schema (a string, number, integer
+    or boolean, or null where the schema allows it: written ``null``)."""
+    types = schema.get("type", "string")  # an enum of strings may name no type
+    types = types if isinstance(types, list) else [types]
+    base = next(t for t in types if t != "null")
+    convert = {"string": str, "integer": int, "number": float,
+               "boolean": lambda v: {"true": True, "false": False}[v.lower()]}[base]
+
+    def value(text: str):
+        if "null" in types and text.lower() == "null":
+            return None
+        try:
+            return convert(text)
+        except (KeyError, ValueError):
+            raise argparse.ArgumentTypeError(f"expected {' or '.join(types)}, got {text!r}") from None
+
+    value.__name__ = base
+    return value
+
+
+def add_execution_options(parser: argparse.ArgumentParser) -> None:
+    """One flag per run-config key that cannot change a run's result (``UNHASHED``: where and how
+    fast it runs, and the experiment's name), from the key's schema; a flag left out keeps the run
+    config's default."""
+    for key in UNHASHED:
+        schema = option_schema(key)
+        kwargs = {"choices": schema["enum"]} if "enum" in schema else {}
+        if "boolean" in str(schema.get("type")):
+            kwargs["metavar"] = "true|false" + ("|null" if "null" in schema["type"] else "")
+        default = json.dumps(schema["default"]) if schema["default"] is None else schema["default"]
+        parser.add_argument(f"--{key.replace('_', '-')}", dest=key, type=_flag_value(schema),
+                            default=argparse.SUPPRESS, help=f"{schema.get('description', key)} (default: {default})",
+                            **kwargs)
+
+
+def execution_flags(execution: dict) -> str:
+    """The command-line flags of ``add_execution_options`` for these execution keys (what the
+    workflow passes: ``null``, ``true``, ``false`` for those values)."""
+    import shlex
+
+    unknown = sorted(set(execution) - set(UNHASHED))
+    if unknown:
+        raise ValueError(f"{unknown} are not run-config keys that cannot change the result ({list(UNHASHED)})")
+    words = []
+    for key, value in execution.items():
+        text = json.dumps(value) if value is None or isinstance(value, bool) else str(value)
+        words += [f"--{key.replace('_', '-')}", shlex.quote(text)]
+    return " ".join(words)
+
+
+def _name_path_pairs(items: list[str], option: str) -> dict[str, list[str]]:
+    """NAME=PATH items of a repeatable option, by name (a name may repeat)."""
+    out: dict[str, list[str]] = {}
+    for item in items:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise SystemExit(f"{option} {item!r}: expected NAME=PATH")
+        out.setdefault(name, []).append(path)
+    return out
+
+
+def _section_settings(args, resolve) -> dict:
+    """``--settings``, or the same settings resolved by ``resolve(config)`` from ``--config`` (a
+    workflow config, validated against ``--schema``)."""
+    if args.settings is not None:
+        return args.settings
+    import yaml
+
+    from .config import load_schema, validate_config
+
+    with open(args.config) as f:
+        return resolve(validate_config(yaml.safe_load(f), load_schema(args.schema), args.config))
 
 
 def _prepare_data(args) -> None:
@@ -35,17 +143,13 @@ def _train(args) -> None:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    if args.config_json:
-        raws = [json.loads(c) for c in args.config_json]
-    else:
-        with open(args.config) as f:
-            raws = [json.load(f)]
+    raws = args.settings
     if len(raws) != len(args.out_dir):
         raise ValueError(f"--out-dir: {len(args.out_dir)} run director{'y' if len(args.out_dir) == 1 else 'ies'} for "
                          f"{len(raws)} run config{'' if len(raws) == 1 else 's'}: give one directory per config, "
                          "in the same order")
-    runtime = json.loads(args.runtime_json or "{}")
-    cfgs = [RunConfig.from_dict({**raw, **runtime}) for raw in raws]
+    execution = {k: getattr(args, k) for k in UNHASHED if hasattr(args, k)}
+    cfgs = [RunConfig.from_dict({**raw, **execution}) for raw in raws]
     data = load_prepared(args.data)
     for cfg in cfgs:
         if data.name != cfg.dataset:
@@ -110,7 +214,7 @@ def _robustness(args) -> None:
 
         torch.set_num_threads(args.threads)
     t0 = time.perf_counter()
-    df = robustness_table(args.model, args.data, json.loads(args.settings_json), args.device)
+    df = robustness_table(args.model, args.data, args.settings, args.device)
     write_robustness(df, args.out)
     print(f"{args.out}: {len(df)} rows ({', '.join(f'{k} {n}' for k, n in df['kind'].value_counts().items())}) "
           f"in {time.perf_counter() - t0:.1f} s")
@@ -138,22 +242,12 @@ def _robustness_measures(args) -> None:
 def _plot(args) -> None:
     from .plots.render import render
 
-    inputs: dict[str, list[str]] = {}
-    for item in args.input:
-        name, _, path = item.partition("=")
-        inputs.setdefault(name, []).append(path)
-    if args.params:
-        params = json.loads(args.params)
-    else:
-        import yaml
+    from .config import figure_params
 
-        from .config import figure_params, load_schema, validate_config
-
-        with open(args.config) as f:
-            config = validate_config(yaml.safe_load(f), load_schema(args.schema), args.config)
-        params = figure_params(config, args.figure)
+    inputs = _name_path_pairs(args.input, "--input")
+    params = _section_settings(args, lambda config: figure_params(config, args.figure))
     if params.get("name", args.figure) != args.figure:
-        raise ValueError(f"--params are those of figure {params['name']!r}, not {args.figure!r}")
+        raise ValueError(f"--settings are those of figure {params['name']!r}, not {args.figure!r}")
     render({**params, "name": args.figure}, inputs, args.out, args.stats)
     print(f"{args.out}, {args.stats}")
 
@@ -174,35 +268,17 @@ def _similarity_ratios(args) -> None:
     print(similarity_ratios(args.stats))
 
 
-def _pairs(items: list[str], option: str) -> dict[str, list[str]]:
-    """EXPERIMENT=PATH items (repeatable) by experiment."""
-    out: dict[str, list[str]] = {}
-    for item in items:
-        name, sep, path = item.partition("=")
-        if not sep or not name or not path:
-            raise SystemExit(f"{option} {item!r}: expected EXPERIMENT=PATH")
-        out.setdefault(name, []).append(path)
-    return out
-
-
 def _claims_table(args) -> None:
     from .claims.evaluate import build_claims
     from .claims.table import format_table, html, write_claims
     from .io import atomic_path
 
-    if args.params:
-        params = json.loads(args.params)
-    else:
-        import yaml
+    from .claims.params import claims_params
 
-        from .claims.params import claims_params
-        from .config import load_schema, validate_config
-
-        with open(args.config) as f:
-            params = claims_params(validate_config(yaml.safe_load(f), load_schema(args.schema), args.config))
-    runs = {e: p[-1] for e, p in _pairs(args.runs, "--runs").items()}
-    robustness = {e: p[-1] for e, p in _pairs(args.robustness, "--robustness").items()}
-    df = build_claims(params, runs, _pairs(args.similarity, "--similarity"), robustness)
+    params = _section_settings(args, claims_params)
+    runs = {e: p[-1] for e, p in _name_path_pairs(args.runs, "--runs").items()}
+    robustness = {e: p[-1] for e, p in _name_path_pairs(args.robustness, "--robustness").items()}
+    df = build_claims(params, runs, _name_path_pairs(args.similarity, "--similarity"), robustness)
     write_claims(df, args.out)
     if args.html:
         with atomic_path(args.html) as tmp:
@@ -268,13 +344,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--data", required=True, help="prepared dataset .npz")
     s.add_argument("--out-dir", required=True, nargs="+",
                    help="run directory: model.pt, log.csv, summary.json (one per run config)")
-    g = s.add_mutually_exclusive_group(required=True)
-    g.add_argument("--config-json", nargs="+",
-                   help="run config as a JSON string (keys of selectivity.training.config.RunConfig); several configs "
-                        "that differ only in their seed train together as one stack (selectivity.training.networks)")
-    g.add_argument("--config", help="run config JSON file")
-    s.add_argument("--runtime-json", help="run-config keys that cannot change the result (device, eval_batch_size, "
-                                          "...: selectivity.training.config.UNHASHED), as a JSON object; override the config's")
+    s.add_argument("--settings", nargs="+", required=True, type=_settings_json,
+                   help="run config: a JSON object (its text or @FILE) of keys of selectivity.training.config."
+                        "RunConfig (the flags below override theirs), one per --out-dir; several that differ only in their seed "
+                        "train together as one stack (selectivity.training.networks)")
+    add_execution_options(s)
     s.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
     s.set_defaults(func=_train)
 
@@ -331,9 +405,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--model", required=True, help="model.pt of a run")
     s.add_argument("--data", required=True, help="prepared dataset .npz (its test set is perturbed)")
     s.add_argument("--out", required=True, help="robustness CSV")
-    s.add_argument("--settings-json", default="{}",
-                   help="the config's robustness settings as JSON (keys of selectivity.robustness.evaluate."
-                        "SETTINGS_DEFAULTS; missing keys take those defaults)")
+    s.add_argument("--settings", type=_settings_json, default={},
+                   help="the config's robustness settings: a JSON object (its text or @FILE) of keys of selectivity."
+                        "robustness.evaluate.SETTINGS_DEFAULTS (missing keys take those defaults)")
     s.add_argument("--device", default=ROBUSTNESS["device"], help="cpu, cuda, cuda:N or auto")
     s.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
     s.set_defaults(func=_robustness)
@@ -357,7 +431,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("figure", help="fig1 ... fig5, figA1 ... figA12 (`selectivity figures` lists them)")
     s.add_argument("--input", action="append", default=[], help="NAME=PATH (repeat; a name may repeat)")
     g = s.add_mutually_exclusive_group(required=True)
-    g.add_argument("--params", help="JSON of the figure's resolved parameters (what the workflow passes)")
+    g.add_argument("--settings", type=_settings_json,
+                   help="the figure's resolved spec: a JSON object (its text or @FILE; what the workflow passes)")
     g.add_argument("--config", help="a workflow config (e.g. config.yaml) to resolve the figure's parameters from")
     s.add_argument("--schema", default=str(SCHEMA), help="the config schema (default: the workflow's)")
     s.add_argument("--out", required=True, help="figure PDF")
@@ -380,7 +455,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("claims-table", help="decide the paper's claims from the tables (writes the claims CSV)")
     g = s.add_mutually_exclusive_group(required=True)
-    g.add_argument("--params", help="JSON of the resolved claims parameters (what the workflow passes)")
+    g.add_argument("--settings", type=_settings_json,
+                   help="the resolved claims settings: a JSON object (its text or @FILE; what the workflow passes)")
     g.add_argument("--config", help="a workflow config to resolve them from")
     s.add_argument("--schema", default=str(SCHEMA), help="the config schema (default: the workflow's)")
     s.add_argument("--runs", action="append", default=[], help="EXPERIMENT=runs_all.csv (one per experiment)")

@@ -25,8 +25,8 @@ rule claims:
     conda:
         ENV
     params:
-        params=json.dumps(CLAIMS_PARAMS),
+        settings=json.dumps(CLAIMS_PARAMS),
         inputs=claims_input_args,
     shell:
-        "python -m selectivity claims-table --params {params.params:q} {params.inputs} "
+        "python -m selectivity claims-table --settings {params.settings:q} {params.inputs} "
         "--out {output.csv} --html {output.html} > {log} 2>&1"

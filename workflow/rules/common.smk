@@ -13,6 +13,7 @@ from snakemake.logging import logger
 from snakemake.settings.types import DeploymentMethod
 
 from selectivity import layout
+from selectivity.cli import execution_flags
 from selectivity.config import (
     dataset_args,
     enabled_figures,
@@ -164,13 +165,13 @@ def pack_run_configs(name, pack):
     return configs
 
 
-def pack_runtime(name, pack):
-    """runtime_json, the same for every seed of the pack (derived: no rerun trigger)."""
+def pack_execution(name, pack):
+    """execution_args, the same for every seed of the pack (derived: no rerun trigger)."""
 
-    def runtime(wildcards, threads):
-        return runtime_json(Wildcards(name, wildcards.alpha, pack[0]), threads)
+    def execution(wildcards, threads):
+        return execution_args(Wildcards(name, wildcards.alpha, pack[0]), threads)
 
-    return runtime
+    return execution
 
 
 class Wildcards:
@@ -185,11 +186,11 @@ def run_config_json(wildcards):
     return json.dumps(_split_run_config(wildcards)[0], sort_keys=True)
 
 
-def runtime_json(wildcards, threads):
-    """The keys that cannot change a run's result (device, eval_batch_size, ...). A param computed
-    from `threads` is a derived param, which Snakemake leaves out of its params rerun trigger: a
+def execution_args(wildcards, threads):
+    """The keys that cannot change a run's result (device, eval_batch_size, ...) as train's flags.
+    A param computed from `threads` is a derived param, left out of the params rerun trigger: a
     change of these keys reruns nothing (tests/test_workflow.py checks it)."""
-    return json.dumps(_split_run_config(wildcards)[1], sort_keys=True)
+    return execution_flags(_split_run_config(wildcards)[1])
 
 
 def analysis_device(wildcards, threads):

@@ -32,8 +32,8 @@ for fig in FIGURES:
         params:
             fig=fig,
             inputs=figure_input_args,
-            params=json.dumps(resolved_figure(fig)),
+            settings=json.dumps(resolved_figure(fig)),
             caption=resolved_figure(fig).get("caption", ""),
         shell:
-            "python -m selectivity plot {params.fig} {params.inputs} --params {params.params:q} "
+            "python -m selectivity plot {params.fig} {params.inputs} --settings {params.settings:q} "
             "--out {output.pdf} --stats {output.csv} > {log} 2>&1"

@@ -22,7 +22,7 @@ rule robustness:
         device=robustness_device,
     shell:
         "python -m selectivity robustness --model {input.model} --data {input.data} "
-        "--settings-json {params.settings:q} --device {params.device} --out {output} > {log} 2>&1"
+        "--settings {params.settings:q} --device {params.device} --out {output} > {log} 2>&1"
 
 
 rule collect_robustness:

@@ -4,7 +4,7 @@
 # directory) is deliberately not an output, so Snakemake never deletes it before a retry; a retried
 # job (global --retries: a fresh submission with `attempt` times the runtime) resumes it.
 # params.run_config holds the keys that can change the result (a change reruns the run);
-# params.runtime the others (device, eval_batch_size, ...), which are no rerun trigger.
+# params.execution the others (device, eval_batch_size, ...) as flags, which are no rerun trigger.
 # On a cluster every training job and the activation dumps and unit metrics of its runs form one
 # group job ("run"): one submission instead of 1 + 2K (profiles/slurm; README: Cluster packing).
 
@@ -34,12 +34,11 @@ rule train:
         cpus_per_task=lambda wc: experiment(wc.experiment)["threads"],
     params:
         run_config=run_config_json,
-        runtime=runtime_json,
+        execution=execution_args,
         out_dir=RUN,
     shell:
         "python -m selectivity train --data {input.data} --out-dir {params.out_dir} "
-        "--config-json {params.run_config:q} --runtime-json {params.runtime:q} "
-        "--threads {threads} > {log} 2>&1"
+        "--settings {params.run_config:q} {params.execution} --threads {threads} > {log} 2>&1"
 
 
 for _name, _seeds in SEED_PACKS:
@@ -70,9 +69,8 @@ for _name, _seeds in SEED_PACKS:
             cpus_per_task=experiment(_name)["threads"],
         params:
             run_configs=pack_run_configs(_name, _seeds),
-            runtime=pack_runtime(_name, _seeds),
+            execution=pack_execution(_name, _seeds),
             out_dirs=pack_run_dirs(_name, _seeds),
         shell:
             "python -m selectivity train --data {input.data} --out-dir {params.out_dirs} "
-            "--config-json {params.run_configs:q} --runtime-json {params.runtime:q} "
-            "--threads {threads} > {log} 2>&1"
+            "--settings {params.run_configs:q} {params.execution} --threads {threads} > {log} 2>&1"

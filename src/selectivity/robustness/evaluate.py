@@ -115,6 +115,11 @@ def robustness_table(model_path: str | Path, data_path: str | Path, settings: di
     from .dimensionality import layer_dimensionality
     from .params import corruption_set
 
+    unknown = sorted(set(settings) - set(SETTINGS_DEFAULTS))
+    if unknown:
+        raise ValueError(f"unknown robustness settings {unknown} (known: {sorted(SETTINGS_DEFAULTS)}"
+                         + ("; the device is an argument of its own, --device on the command line" if "device" in unknown
+                            else "") + ")")
     s = {**SETTINGS_DEFAULTS, **settings}
     device = resolve_device(device)
     data = load_prepared(data_path)

@@ -41,7 +41,7 @@ class RunConfig:
     dataset: str
     alpha: float
     seed: int
-    experiment: str = "run"  # the experiment's key in the config
+    experiment: str = option("run", "the experiment's key in the config (recorded in the summary)", type="string")
     model_options: dict = field(default_factory=dict)
     epochs: int = option(200, type="integer", minimum=1)
     batch_size: int = option(256, type="integer", minimum=2)
@@ -73,7 +73,7 @@ class RunConfig:
         enum=["none", "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs"])
     checkpoint_interval_s: float = option(
         60, "seconds between saves of the resume state (0: after every epoch)", type="number", minimum=0)
-    eval_batch_size: int = option(1000, type="integer", minimum=1)
+    eval_batch_size: int = option(1000, "images per pass when evaluating accuracy", type="integer", minimum=1)
 
     @classmethod
     def from_dict(cls, d: dict) -> "RunConfig":
@@ -104,12 +104,14 @@ _DEFAULTS = {f.name: f.default for f in dataclasses.fields(RunConfig)}
 NOT_TRAINING_KEYS = ("model", "dataset", "alpha", "seed", "experiment", "model_options")  # set per experiment / run
 
 
+def option_schema(key: str) -> dict:
+    """The JSON schema of one run-config key made with ``option``, its default the field's (a list
+    for a tuple, as the config holds it)."""
+    f = next(f for f in dataclasses.fields(RunConfig) if f.name == key)
+    default = list(f.default) if isinstance(f.default, tuple) else f.default
+    return {**f.metadata["schema"], "default": default}
+
+
 def training_schema() -> dict:
-    """The JSON schema of the config's ``training`` section: one property per training key, its
-    default the field's (lists for tuples, as the config holds them)."""
-    props = {}
-    for f in dataclasses.fields(RunConfig):
-        if f.name not in NOT_TRAINING_KEYS:
-            default = list(f.default) if isinstance(f.default, tuple) else f.default
-            props[f.name] = {**f.metadata["schema"], "default": default}
-    return props
+    """The JSON schema of the config's ``training`` section: one property per training key."""
+    return {f.name: option_schema(f.name) for f in dataclasses.fields(RunConfig) if f.name not in NOT_TRAINING_KEYS}
