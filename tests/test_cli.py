@@ -241,3 +241,15 @@ def test_plot_names_a_malformed_input_pair(tmp_path):
     proc = run_cli("plot", "fig2", "--settings", "{}", "--input", "runs.csv", "--out", tmp_path / "f.pdf",
                    "--stats", tmp_path / "f.csv", check=False)
     assert proc.returncode != 0 and "--input 'runs.csv': expected NAME=PATH" in proc.stderr
+
+
+def test_plot_settings_that_are_no_figure_spec_point_to_config(tmp_path):
+    proc = run_cli("plot", "fig2", "--settings", "{}", "--input", "runs=r.csv", "--out", tmp_path / "f.pdf",
+                   "--stats", tmp_path / "f.csv", check=False)
+    assert proc.returncode == 1 and "lack the figure's keys ['kind'" in proc.stderr and "pass --config" in proc.stderr
+
+
+def test_a_run_config_without_alpha_names_the_missing_key(tmp_path):
+    proc = run_cli("train", "--data", "d.npz", "--out-dir", tmp_path / "r", "--settings",
+                   '{"model": "resnet20", "dataset": "digits", "seed": 0}', check=False)
+    assert proc.returncode == 1 and "the run config lacks ['alpha']" in proc.stderr

@@ -246,6 +246,11 @@ def _plot(args) -> None:
 
     inputs = _name_path_pairs(args.input, "--input")
     params = _section_settings(args, lambda config: figure_params(config, args.figure))
+    missing = [k for k in ("kind", "experiments", "title", "caption") if k not in params]
+    if missing:
+        raise ValueError(f"--settings lack the figure's keys {missing}: they are the figure's resolved spec, "
+                         f"which `--config CONFIG.yaml` builds from a workflow config (selectivity.config."
+                         f"figure_params); pass --config instead of --settings")
     if params.get("name", args.figure) != args.figure:
         raise ValueError(f"--settings are those of figure {params['name']!r}, not {args.figure!r}")
     render({**params, "name": args.figure}, inputs, args.out, args.stats)
@@ -428,7 +433,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_robustness_measures)
 
     s = sub.add_parser("plot", help="draw a paper figure and write the statistics it shows")
-    s.add_argument("figure", help="fig1 ... fig5, figA1 ... figA12 (`selectivity figures` lists them)")
+    s.add_argument("figure", help="a figure's name: fig1 ... figA12, robust_*, tin_* (`selectivity figures` lists "
+                                  "them all)")
     s.add_argument("--input", action="append", default=[], help="NAME=PATH (repeat; a name may repeat)")
     g = s.add_mutually_exclusive_group(required=True)
     g.add_argument("--settings", type=_settings_json,

@@ -81,6 +81,10 @@ class RunConfig:
         unknown = sorted(set(d) - names)
         if unknown:
             raise ValueError(f"unknown run-config keys {unknown}; known keys: {sorted(names)}")
+        required = [f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING
+                    and f.default_factory is dataclasses.MISSING]
+        if absent := [k for k in required if k not in d]:
+            raise ValueError(f"the run config lacks {absent}: every run names {required} (train: in --settings)")
         d = dict(d)
         if "lr_milestones" in d:
             d["lr_milestones"] = tuple(int(m) for m in d["lr_milestones"])
