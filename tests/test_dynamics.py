@@ -107,8 +107,8 @@ def test_probe_table_saved_epochs_and_resume_mid_schedule(synthetic_npz, tmp_pat
     c = cfg(alpha_schedule=LATE, probe_size=8, save_epochs=[1, 3])
     ref = train_run(c, data, tmp_path / "ref", progress=quiet)
     table = read_epochs(tmp_path / "ref" / EPOCHS_FILE)
-    assert sorted(set(table["epoch"])) == [1, 2, 3, 4] and set(table["probe_size"]) == {8}
-    assert table.groupby("epoch")["epoch_alpha"].first().tolist() == [0.0, 0.0, -2.0, -2.0]
+    assert sorted(set(table["epoch"])) == [0, 1, 2, 3, 4] and set(table["probe_size"]) == {8}
+    assert table.groupby("epoch")["epoch_alpha"].first().tolist() == [0.0, 0.0, 0.0, -2.0, -2.0]
     per_epoch = table[table["layer"] != "network"].groupby("epoch")["mean_si"].mean()
     network = table[table["layer"] == "network"].set_index("epoch")["mean_si"]
     assert network.to_numpy() == pytest.approx(per_epoch.to_numpy(), abs=1e-6)  # Eq. 3: mean over layers

@@ -4,6 +4,8 @@ the rows hold: ``selectivity.training.probe``.
 
 One row per (run, epoch, layer): the epoch's alpha (the schedule's), the probe's mean SI of the layer
 (``layer`` "network": mu_SI, the mean over layers, Eq. 3; ``layer_index`` -1) and the probe's accuracy.
+Epoch 0 is the initialized network (``epoch_alpha`` 0: no regularizer has acted); epoch e the network
+after e epochs.
 """
 
 from __future__ import annotations
@@ -33,9 +35,12 @@ def write_epochs(rows: list[dict] | pd.DataFrame, path: str | Path) -> None:
     write_csv(pd.DataFrame(rows, columns=EPOCH_COLUMNS), path)
 
 
-def read_epochs(path: str | Path) -> pd.DataFrame:
+def read_epochs(path: str | Path, alphas=None, seeds=None) -> pd.DataFrame:
     """A per-epoch table (a run's or an experiment's), checked: the columns, finite values, every
-    (run, epoch, layer) once, every run holding the same layers in every epoch, epochs 1..E."""
+    (run, epoch, layer) once, every run holding the same layers in every epoch, epochs 0..E; with
+    ``alphas`` and ``seeds``, exactly those runs (each once)."""
+    from .runs import check_runs
+
     from ..inputs import read_csv, require
 
     df = read_csv(path, EPOCH_COLUMNS)
@@ -49,7 +54,8 @@ def read_epochs(path: str | Path) -> pd.DataFrame:
     require(layers.nunique() == 1, path, "its epochs do not all hold the same layers")
     for run, epochs in df.groupby(["experiment", "alpha", "seed"])["epoch"]:
         got = sorted(set(epochs))
-        require(got == list(range(1, len(got) + 1)), path, f"run {run} holds epochs {got}, not 1..{len(got)}")
+        require(got == list(range(len(got))), path, f"run {run} holds epochs {got}, not 0..{len(got) - 1}")
+    check_runs(df[["experiment", "alpha", "seed"]].drop_duplicates(), path, alphas, seeds)
     return df
 
 

@@ -121,7 +121,7 @@ class RunConfig:
 
     def epoch_alphas(self) -> list[float]:
         """The alpha of the regularizer in each epoch [epochs]: alpha times the schedule's scale."""
-        return [self.alpha * s for s in epoch_scales(self.alpha_schedule, self.epochs)]
+        return [self.alpha * s + 0.0 for s in epoch_scales(self.alpha_schedule, self.epochs)]  # no -0.0
 
     def hash(self) -> str:
         d = hashed(self.to_dict())

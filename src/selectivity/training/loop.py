@@ -46,6 +46,7 @@ from ..errors import NonFiniteLossError, Preempted
 from ..files.epochs import epoch_rows, write_epochs
 from ..evaluation import accuracy
 from ..io import remove_stale_temporaries, write_json, write_text
+from ..layout import EPOCHS_FILE  # with probe_size > 0
 from ..metrics import layer_selectivity
 from ..models import build_model, count_parameters
 from ..units import collect_activations
@@ -57,7 +58,6 @@ from .speed import Speed, speed_settings
 
 STATE_FILE = "train_state.pt"
 OUTPUT_FILES = ("model.pt", "log.csv", "summary.json")
-EPOCHS_FILE = "selectivity_epochs.csv"  # with probe_size > 0
 LOG_COLUMNS = ("epoch", "lr", "alpha", "loss", "ce", "mean_si", "train_accuracy", "val_accuracy", "train_seconds", "seconds")
 # alpha: the epoch's (the schedule's); train_seconds: the epoch's minibatch steps; seconds: the whole epoch
 # (validation, the probe, state saving too)
@@ -205,10 +205,7 @@ def end_epoch(run: Run, epoch: int, lr: float, alpha: float, sums: Tensor, n: in
         run.best = {"epoch": epoch + 1, "val_accuracy": val_acc,
                     "state_dict": {k: v.detach().cpu().clone() for k, v in run.model.state_dict().items()}}
     if cfg.probe_size:
-        pairs, probe_acc = probe_selectivity(run.model, run.probe_x, run.probe_y, run.data.num_classes,
-                                             cfg.selectivity_eps, cfg.eval_batch_size, run.transform(nhwc=False))
-        run.probe += epoch_rows(cfg.experiment, cfg.alpha, cfg.seed, epoch + 1, alpha, pairs, probe_acc,
-                                cfg.probe_size)
+        measure_probe(run, epoch + 1, alpha)
     if epoch + 1 in cfg.save_epochs:
         save_model(epoch_model_path(run.out_dir, epoch + 1), run.model, dict(_model_info(run), epoch=epoch + 1))
     row = {"epoch": epoch + 1, "lr": lr, "alpha": alpha, "loss": loss_sum / n, "ce": ce_sum / n, "mean_si": si_sum / n,
@@ -216,6 +213,14 @@ def end_epoch(run: Run, epoch: int, lr: float, alpha: float, sums: Tensor, n: in
            "seconds": time.perf_counter() - started}
     run.log.append(row)
     return row
+
+
+def measure_probe(run: Run, epoch: int, alpha: float) -> None:
+    """Append the probe's rows after ``epoch`` epochs (0: the initialized network) to ``run.probe``."""
+    cfg = run.cfg
+    pairs, probe_acc = probe_selectivity(run.model, run.probe_x, run.probe_y, run.data.num_classes,
+                                         cfg.selectivity_eps, cfg.eval_batch_size, run.transform(nhwc=False))
+    run.probe += epoch_rows(cfg.experiment, cfg.alpha, cfg.seed, epoch, alpha, pairs, probe_acc, cfg.probe_size)
 
 
 def finish_run(run: Run, speed: Speed, progress) -> dict:
@@ -326,6 +331,10 @@ def train_runs(cfgs: list[RunConfig], data: PreparedData, out_dirs: list[str | P
     nets: Networks = SingleModel(runs[0], speed, warn) if len(runs) == 1 else SeedStack(runs, speed, warn)
     start_epoch = _resume(runs, nets, progress)
     cfg = cfgs[0]
+    if cfg.probe_size and start_epoch == 0:
+        for run in runs:  # epoch 0: the initialized network (no regularizer has acted: alpha 0)
+            run.probe = []
+            measure_probe(run, 0, 0.0)
     started = time.perf_counter()
     last_save = started
     try:
