@@ -89,6 +89,7 @@ KINDS.update({
         "alpha": {"type": ["number", "null"], "default": None,
                   "description": "the alpha of the regularized schedules (null: the most negative they share)"}}),
 })
+DYNAMICS_KINDS = ("si_dynamics", "schedules")  # config/dynamics.yaml's figures (tiny: config/tiny_dynamics.yaml)
 ROBUSTNESS_KINDS = tuple(k for k, kind in KINDS.items() if "robustness" in kind.tables)
 
 
@@ -295,7 +296,7 @@ FIGURES.update({
         "intervals over networks. The statistics CSV holds, per α, paired t-tests over networks of the rise "
         "(peak vs epoch 0) and the decline (last epoch vs peak), with the peak read two ways: where the mean "
         "curve peaks (chosen from the same data) and at a fixed early epoch.",
-        experiments=("dynamics",), order=40,
+        experiments=("dynamics",), order=60,
         finding=("Ranadive et al. 2023, abstract", "class-selective neurons emerge during the first few epochs "
                  "of training, before receding rapidly")),
     "dynamics_schedules": Figure(
@@ -307,7 +308,7 @@ FIGURES.update({
         "its best-validation epoch (the paper's protocol; the epochs are printed in panel a and in the CSV): a "
         "run that chose an epoch before its schedule regularized shows an unregularized network.",
         experiments=("dynamics", "dynamics_early", "dynamics_late"), labels=("always", "early", "late"),
-        stars=((0.05, "*"), (1e-3, "**")), order=41,
+        stars=((0.05, "*"), (1e-3, "**")), order=61,
         finding=("Ranadive et al. 2023, abstract", "suppressing these neurons early in training drastically "
                  "harms performance, while doing so later has little effect")),
 })
