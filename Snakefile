@@ -17,6 +17,7 @@ wildcard_constraints:
     experiment=r"[A-Za-z0-9_.\-]+",
     alpha=ALPHA_PATTERN,
     seed=r"[0-9]+",
+    epoch=r"[0-9]+",
     subset=r"all|penalize|promote",
     dataset="|".join(DATASETS),
 

@@ -153,7 +153,8 @@ def test_figures_of_missing_experiments_are_skipped():
                                "robust_si", "robust_dimensionality"]
     assert enabled[-8:] == [f"tin_{m}_robust_{k}" for m in ("resnet18", "resnet50")
                             for k in ("corruptions", "attacks", "si", "dimensionality")]
-    assert skipped_figures(c)["figA12"] == ["vgg16"] and len(skipped_figures(c)) == 6
+    assert skipped_figures(c)["figA12"] == ["vgg16"] and len(skipped_figures(c)) == 8
+    assert skipped_figures(c)["dynamics_schedules"] == ["dynamics", "dynamics_early", "dynamics_late"]
     p = figure_params(c, "fig3")
     assert p["options"]["example_alpha"] == -10 and p["stats"]["n_bootstrap"] == 10000
     assert p["expected"]["resnet20"]["alphas"] == [-30, -20, -10, -5, -2, -1, -0.5, -0.4, -0.3, -0.2, -0.1, 0]

@@ -30,6 +30,8 @@ N_SEEDS, N_LAYERS = 5, 4
 def fake_config(network_mean="layers", **figures):
     """config.yaml with 5 seeds and the fake tables' alphas (leaky experiments: alpha >= 0)."""
     c = yaml.safe_load((ROOT / "config.yaml").read_text())
+    for name in ("dynamics", "dynamics_early", "dynamics_late"):  # config/dynamics.yaml's (not the paper's)
+        c["experiments"][name] = copy.deepcopy(c["experiments"]["resnet20"])
     for name, exp in c["experiments"].items():
         exp["seeds"] = N_SEEDS
         exp["alphas"] = [a for a in ALPHAS if a >= 0] if "leaky" in name else list(ALPHAS)
@@ -131,6 +133,22 @@ def fake_robustness(name, alphas=ALPHAS, n_seeds=N_SEEDS, n_layers=N_LAYERS):
     return pd.DataFrame(rows)
 
 
+def fake_epochs(name, alphas=ALPHAS, n_seeds=N_SEEDS, epochs=6):
+    """A per-epoch table: network SI rising to epoch 2, then declining (alpha shifts it)."""
+    from selectivity.files.epochs import epoch_rows
+
+    rng = np.random.default_rng(sum(map(ord, name)) + 2)
+    rows = []
+    for a in alphas:
+        for s in range(n_seeds):
+            for e in range(epochs + 1):
+                si = [0.2 + 0.1 * min(e, 2) - 0.02 * max(0, e - 2) + 0.01 * a + 0.01 * layer + rng.normal(0, 0.005)
+                      for layer in range(N_LAYERS)]
+                pairs = [(f"l{i}", v) for i, v in enumerate(si)] + [("network", float(np.mean(si)))]
+                rows += epoch_rows(name, a, s, e, a if e else 0.0, pairs, 0.5 + 0.05 * e, 100)
+    return pd.DataFrame(rows)
+
+
 def figure_inputs(tmp_path, params):
     """Fake input tables of a figure, as its rule would pass them."""
     kind = KINDS[params["kind"]]
@@ -143,6 +161,10 @@ def figure_inputs(tmp_path, params):
                 path = tmp_path / f"{e}_{t}_{params['subset']}.csv"
                 df.to_csv(path, index=False)
                 inputs[t].append(path)
+        if "epochs" in kind.tables:
+            path = tmp_path / f"{e}_epochs_all.csv"
+            fake_epochs(e, alphas).to_csv(path, index=False)
+            inputs["epochs"].append(path)
         if "robustness" in kind.tables:
             path = tmp_path / f"{e}_robustness_all.csv"
             fake_robustness(e, alphas).to_csv(path, index=False)
@@ -161,7 +183,10 @@ def test_every_figure_renders_from_its_spec(fig, tmp_path):
     extra = {"similarity": ["measure", "reading", "rows", "rows_wanted"]}.get(FIGURES[fig].kind, [])
     extra = ["name", "level"] if FIGURES[fig].kind.startswith("robust_") else extra
     extra = extra + ["subset"] if FIGURES[fig].kind in ("robust_si", "robust_dimensionality") else extra
+    extra = {"si_dynamics": ["epoch"], "schedules": ["schedule"]}.get(FIGURES[fig].kind, extra)
     assert list(table.columns) == STAT_COLUMNS + extra and len(table) == len(stats) > 0
+    if FIGURES[fig].kind == "schedules":  # its test rows (one per pair of schedules) hold no mean
+        table = table[table["mean"].notna()]
     assert (table["ci_low"] <= table["mean"] + 1e-12).all() and (table["mean"] <= table["ci_high"] + 1e-12).all()
 
 

@@ -11,7 +11,10 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, run_cli
-from selectivity.plots.specs import FIGURES
+from selectivity.plots.specs import DYNAMICS_KINDS, FIGURES
+
+# config/tiny.yaml builds every figure but those of selectivity over training (config/tiny_dynamics.yaml's)
+TINY_FIGURES = [f for f in FIGURES if FIGURES[f].kind not in DYNAMICS_KINDS]
 
 
 def snakemake(*args, cwd, check=True):
@@ -51,7 +54,7 @@ def test_demo_writes_only_to_its_own_folders(tmp_path):
     assert outputs and len(train_outputs(text)) == 42
     for path in outputs:
         assert path.startswith(("results/demo/", "figures/demo/", "data/demo/")), path
-    paper = {fig for fig in FIGURES if not fig.startswith("tin_")}  # the demo has no Tiny ImageNet experiments
+    paper = set(TINY_FIGURES) - {f for f in FIGURES if f.startswith("tin_")}  # the demo has no Tiny ImageNet runs
     assert {f"figures/demo/{fig}.pdf" for fig in paper} <= set(outputs)
     assert len([p for p in outputs if p.endswith("/robustness.csv")]) == 21  # resnet20's runs only
     assert "results/demo/resnet20/robustness_all.csv" in outputs
@@ -115,7 +118,7 @@ def test_skipped_figures_are_listed_when_the_workflow_starts(tmp_path):
 @pytest.mark.slow
 def test_tiny_end_to_end_run_builds_every_figure(tiny_repo):
     figures, results = tiny_repo / "figures/tiny", tiny_repo / "results/tiny/resnet20"
-    for fig in FIGURES:
+    for fig in TINY_FIGURES:
         assert (figures / f"{fig}.pdf").read_bytes()[:5] == b"%PDF-", fig
         assert len(pd.read_csv(figures / f"{fig}.csv")) > 0, fig
     stats = pd.read_csv(figures / "fig2.csv")
@@ -197,9 +200,9 @@ def test_report_holds_every_figure_and_its_numbers_in_paper_order(tiny_repo):
     assert "System Message" not in html and "Undefined substitution" not in html
     order = sorted(FIGURES, key=lambda f: FIGURES[f].order)
     assert order[:6] == ["fig1", "fig2", "fig3", "fig4", "fig5", "figA1"] and order[16] == "figA12"
-    assert order[-13] == "tin_resnet50_tradeoff" and order[-9] == "robust_dimensionality"
-    assert order[-1] == "tin_resnet50_robust_dimensionality"
-    for fig in FIGURES:
+    assert order[-15] == "tin_resnet50_tradeoff" and order[-11] == "robust_dimensionality"
+    assert order[-3] == "tin_resnet50_robust_dimensionality" and order[-2:] == ["dynamics_si", "dynamics_schedules"]
+    for fig in TINY_FIGURES:
         for ext in ("pdf", "csv"):
             assert f"figures/tiny/{fig}.{ext}" in html, (fig, ext)
         assert f"{FIGURES[fig].order:02d} {fig}" in html  # the label the report sorts by
@@ -228,7 +231,7 @@ def dry_jobs(repo, config="config/tiny.yaml") -> dict[str, int]:
     return {} if "Nothing to be done" in out else job_counts(out)
 
 
-FIGURE_JOBS = {f"figure_{fig}" for fig in FIGURES}  # config/tiny.yaml builds every figure
+FIGURE_JOBS = {f"figure_{fig}" for fig in TINY_FIGURES}  # config/tiny.yaml builds every figure but the dynamics
 ROBUST = tuple(f for f in FIGURES if "robust_" in f)  # resnet20's and the two Tiny ImageNet models' (tiny preset)
 ROBUST_JOBS = {"robustness": 18, "collect_robustness": 3, **{f"figure_{f}": 1 for f in ROBUST}, "claims": 1, "all": 1}
 
@@ -468,3 +471,33 @@ def test_workflow_is_snakefmt_clean():
     snakefmt = Path(sys.executable).parent / "snakefmt"
     proc = subprocess.run([str(snakefmt), "--check", "Snakefile", "workflow/"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_the_dynamics_preset_builds_its_figures_from_per_epoch_tables_and_epoch_models(tmp_path):
+    """config/tiny_dynamics.yaml: a probe and an epoch-1 model per run of `dynamics`, two schedules at
+    alpha = -1; per-epoch table, epoch-1 analysis, both figures; nothing left to do afterwards."""
+    repo = tmp_path / "repo"
+    for name in ("workflow", "src", "config", "envs"):
+        shutil.copytree(ROOT / name, repo / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "Snakefile", repo / "Snakefile")
+    config = "config/tiny_dynamics.yaml"
+    tiny_run(repo, "--cores", "2", config=config)
+    results, figures = repo / "results/tiny_dynamics", repo / "figures/tiny_dynamics"
+    run = results / "dynamics/alpha_-1/seed_0"
+    assert {p.relative_to(run).as_posix() for p in run.rglob("*") if p.is_file()} == {
+        "model.pt", "log.csv", "summary.json", "activations.npz", "units.csv", "selectivity_epochs.csv",
+        "epoch_1/model.pt", "epoch_1/activations.npz", "epoch_1/units.csv"}
+    epochs = pd.read_csv(results / "dynamics/epochs_all.csv")
+    assert sorted(set(epochs["epoch"])) == [0, 1, 2, 3] and len(epochs[["alpha", "seed"]].drop_duplicates()) == 4
+    log = pd.read_csv(results / "dynamics_late/alpha_-1/seed_1/log.csv")
+    assert log["alpha"].tolist() == [0.0, -1.0, -1.0]
+    assert pd.read_csv(results / "dynamics_early/alpha_-1/seed_0/log.csv")["alpha"].tolist() == [-1.0, 0.0, 0.0]
+    assert not (results / "dynamics_late/alpha_-1/seed_0/selectivity_epochs.csv").exists()
+    for fig in ("dynamics_si", "dynamics_schedules"):
+        assert (figures / f"{fig}.pdf").read_bytes()[:5] == b"%PDF-"
+    sched = pd.read_csv(figures / "dynamics_schedules.csv")
+    assert {"never", "always", "early", "late", "late vs early"} <= set(sched["schedule"])
+    si = pd.read_csv(figures / "dynamics_si.csv")
+    assert si["test"].fillna("").str.contains("decline: last epoch vs peak").sum() == 4  # 2 alphas x 2 readings
+    assert "Nothing to be done" in tiny_run(repo, "-n", config=config)

@@ -228,6 +228,14 @@ def _collect_robustness(args) -> None:
     print(f"{args.out}: {len(df)} rows of {len(df[['alpha', 'seed']].drop_duplicates())} runs")
 
 
+def _collect_epochs(args) -> None:
+    from .files.epochs import collect_epochs, write_epochs
+
+    df = collect_epochs(args.tables, args.experiment, args.alphas, args.seeds)
+    write_epochs(df, args.out)
+    print(f"{args.out}: {len(df)} rows of {len(df[['alpha', 'seed']].drop_duplicates())} runs")
+
+
 def _robustness_measures(args) -> None:
     from .files.robustness import read_robustness, write_robustness
     from .robustness.measures import measures_table
@@ -424,6 +432,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="robustness_all.csv")
     s.add_argument("tables", nargs="+", help="robustness.csv of every run")
     s.set_defaults(func=_collect_robustness)
+
+    s = sub.add_parser("collect-epochs", help="an experiment's per-epoch selectivity table from its runs' tables "
+                                              "(training.probe_size > 0)")
+    s.add_argument("--experiment", required=True)
+    s.add_argument("--alphas", nargs="+", type=float, required=True, help="the configured alphas (each run once)")
+    s.add_argument("--seeds", nargs="+", type=int, required=True, help="the configured seeds")
+    s.add_argument("--out", required=True, help="epochs_all.csv")
+    s.add_argument("tables", nargs="+", help="selectivity_epochs.csv of every run")
+    s.set_defaults(func=_collect_epochs)
 
     s = sub.add_parser("robustness-measures", help="per network: accuracy, error, drop and relative drop per "
                                                    "corruption and severity and per attack and eps, CE and mCE "

@@ -170,10 +170,11 @@ def validate_config(config: dict, schema: dict | str | Path, source: str = "conf
         problems.append(f"  robustness.experiments: {dup} given more than once")
     for fig, spec in config.get("figures", {}).items():
         names = figure_experiments(spec)
+        needs_baseline = names[:1] if KINDS[FIGURES[fig].kind].baseline == "first" else names
         for exp in names:
             if exp not in config.get("experiments", {}):
                 continue
-            if 0 not in config["experiments"][exp]["alphas"]:
+            if exp in needs_baseline and 0 not in config["experiments"][exp]["alphas"]:
                 problems.append(f"  figures.{fig}: experiment {exp!r} needs alpha 0 (the baseline) in its alphas")
             if KINDS[FIGURES[fig].kind].similarity and len(seeds(config["experiments"][exp])) < 2:
                 problems.append(f"  figures.{fig}: experiment {exp!r} needs at least 2 seeds (replicate pairs)")

@@ -8,9 +8,13 @@
                                                     /units.csv     per-unit metrics
                                                     /robustness.csv  accuracy under corruptions / attacks, dimensionality
                                                     /train_state.pt   resume state while training
+                                                    /selectivity_epochs.csv  SI per epoch on the probe (probe_size > 0)
+                                                    /epoch_{epoch}/model.pt, activations.npz, units.csv
+                                                                   the model after epoch k (save_epochs), its analysis
     {results}/{experiment}/runs_{subset}.csv       one row per run (subset: all, penalize, promote)
     {results}/{experiment}/layers_{subset}.csv     one row per run and unit layer
     {results}/{experiment}/robustness_all.csv     every run's robustness table (robustness experiments)
+    {results}/{experiment}/epochs_all.csv         every run's SI per epoch (experiments with probe_size > 0)
     {results}/{experiment}/similarity/alpha_{alpha}.csv  similarity distances per reading, measure, layer, pair
     {figures}/{figure}.pdf, {figure}.csv           figure and the numbers / p-values it shows
 
@@ -37,6 +41,13 @@ SUMMARY = RUN + "/summary.json"
 ACTIVATIONS = RUN + "/activations.npz"
 UNITS = RUN + "/units.csv"
 ROBUSTNESS = RUN + "/robustness.csv"
+EPOCHS_FILE = "selectivity_epochs.csv"
+RUN_EPOCHS = RUN + "/" + EPOCHS_FILE
+EPOCH_RUN = RUN + "/epoch_{epoch}"  # the model after epoch k (save_epochs) and its analysis
+EPOCH_MODEL = EPOCH_RUN + "/model.pt"
+EPOCH_ACTIVATIONS = EPOCH_RUN + "/activations.npz"
+EPOCH_UNITS = EPOCH_RUN + "/units.csv"
+EPOCHS_TABLE = "{results}/{experiment}/epochs_all.csv"
 RUNS_TABLE = "{results}/{experiment}/runs_{subset}.csv"
 LAYERS_TABLE = "{results}/{experiment}/layers_{subset}.csv"
 ROBUSTNESS_TABLE = "{results}/{experiment}/robustness_all.csv"
@@ -56,6 +67,8 @@ PRODUCERS = {
     "units.csv": "the run's `unit_metrics` job",
     "robustness.csv": "the run's `robustness` job",
     "robustness_all.csv": "the experiment's `collect_robustness` job",
+    EPOCHS_FILE: "the run's `train` job (it retrains the run)",
+    "epochs_all.csv": "the experiment's `collect_epochs` job",
     "claims.csv": "the `claims` job",
     r"runs_\w+\.csv": "the experiment's `collect_runs` job",
     r"layers_\w+\.csv": "the experiment's `collect_runs` job",
@@ -129,3 +142,11 @@ def select_alphas(alphas: list[float], subset: str) -> list[float]:
     except KeyError:
         raise ValueError(f"unknown run subset {subset!r}: choose one of {sorted(SUBSETS)}") from None
     return [a for a in alphas if keep(a)]
+
+
+def training_outputs(training: dict) -> list[str]:
+    """The templates of the files a run's training job writes, for an experiment's ``training``
+    section: model, log, summary, and the per-epoch table and epoch models its keys ask for."""
+    extra = [RUN_EPOCHS] if training.get("probe_size") else []
+    return [MODEL, TRAIN_LOG, SUMMARY, *extra,
+            *(path(EPOCH_MODEL, epoch=k) for k in sorted(training.get("save_epochs") or ()))]

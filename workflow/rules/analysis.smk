@@ -1,50 +1,66 @@
 # Stage 3: per-run analysis (activation dump, unit metrics) and representational similarity between runs.
 
 
-rule dump_activations:
-    input:
-        model=pattern(layout.MODEL),
-        data=dataset_file,
-        code=code("dump-activations"),
-    output:
-        pattern(layout.ACTIVATIONS),
-    log:
-        f"{LOGS}/dump_activations/{{experiment}}/alpha_{{alpha}}/seed_{{seed}}.log",
-    group:
-        "run"
-    conda:
-        ENV
-    params:
-        dtype=ANALYSIS["activation_dtype"],
-        device=analysis_device,
-    shell:
-        "python -m selectivity dump-activations --model {input.model} --data {input.data} "
-        "--out {output} --dtype {params.dtype} --device {params.device} > {log} 2>&1"
+# The same two rules for the model after epoch k of a run with training.save_epochs (epoch_<k>/):
+# dump_activations_epoch, unit_metrics_epoch.
+for _suffix, _model, _acts, _units, _where in (
+    ("", layout.MODEL, layout.ACTIVATIONS, layout.UNITS, ""),
+    (
+        "_epoch",
+        layout.EPOCH_MODEL,
+        layout.EPOCH_ACTIVATIONS,
+        layout.EPOCH_UNITS,
+        "/epoch_{epoch}",
+    ),
+):
 
+    rule:
+        name:
+            f"dump_activations{_suffix}"
+        input:
+            model=pattern(_model),
+            data=dataset_file,
+            code=code("dump-activations"),
+        output:
+            pattern(_acts),
+        log:
+            f"{LOGS}/dump_activations/{{experiment}}/alpha_{{alpha}}/seed_{{seed}}{_where}.log",
+        group:
+            "run"
+        conda:
+            ENV
+        params:
+            dtype=ANALYSIS["activation_dtype"],
+            device=analysis_device,
+        shell:
+            "python -m selectivity dump-activations --model {input.model} --data {input.data} "
+            "--out {output} --dtype {params.dtype} --device {params.device} > {log} 2>&1"
 
-rule unit_metrics:
-    input:
-        acts=pattern(layout.ACTIVATIONS),
-        code=code("unit-metrics"),
-    output:
-        pattern(layout.UNITS),
-    log:
-        f"{LOGS}/unit_metrics/{{experiment}}/alpha_{{alpha}}/seed_{{seed}}.log",
-    group:
-        "run"
-    conda:
-        ENV
-    params:
-        precision=(
-            f"--precision-n {ANALYSIS['precision_n']}"
-            if ANALYSIS["precision_n"]
-            else ""
-        ),
-        eps=lambda wc: experiment(wc.experiment)["training"]["selectivity_eps"],
-        null=f"--null-permutations {ANALYSIS['si_null_permutations']} --null-seed {ANALYSIS['si_null_seed']}",
-    shell:
-        "python -m selectivity unit-metrics --acts {input.acts} --out {output} "
-        "{params.precision} --eps {params.eps} {params.null} > {log} 2>&1"
+    rule:
+        name:
+            f"unit_metrics{_suffix}"
+        input:
+            acts=pattern(_acts),
+            code=code("unit-metrics"),
+        output:
+            pattern(_units),
+        log:
+            f"{LOGS}/unit_metrics/{{experiment}}/alpha_{{alpha}}/seed_{{seed}}{_where}.log",
+        group:
+            "run"
+        conda:
+            ENV
+        params:
+            precision=(
+                f"--precision-n {ANALYSIS['precision_n']}"
+                if ANALYSIS["precision_n"]
+                else ""
+            ),
+            eps=lambda wc: experiment(wc.experiment)["training"]["selectivity_eps"],
+            null=f"--null-permutations {ANALYSIS['si_null_permutations']} --null-seed {ANALYSIS['si_null_seed']}",
+        shell:
+            "python -m selectivity unit-metrics --acts {input.acts} --out {output} "
+            "{params.precision} --eps {params.eps} {params.null} > {log} 2>&1"
 
 
 rule similarity:

@@ -119,12 +119,18 @@ def _split_run_config(wildcards):
     return hashed(cfg), {k: v for k, v in cfg.items() if k in UNHASHED}
 
 
-# Experiments whose seeds train in packs (pack_seeds > 1): rule `train` leaves their runs to one
-# rule per pack of seeds (train.smk).
+def own_training_rules(exp):
+    """Experiments whose runs write more than model, log and summary (probe_size, save_epochs), or
+    train in packs (pack_seeds > 1), train by one rule per pack of seeds (a pack of 1 without
+    pack_seeds): rule `train` declares the outputs every run has."""
+    return exp["pack_seeds"] > 1 or len(layout.training_outputs(exp["training"])) > 3
+
+
+# rule `train` leaves their runs to one rule per pack of seeds (train.smk)
 SEED_PACKS = [
     (name, pack)
     for name, exp in config["experiments"].items()
-    if exp["pack_seeds"] > 1
+    if own_training_rules(exp)
     for pack in seed_packs(exp)
 ]
 # the `experiment` wildcard of rule `train` (r"(?!x)x", which matches nothing, if all are packed)
@@ -132,7 +138,7 @@ UNPACKED_EXPERIMENTS = (
     "|".join(
         re.escape(name)
         for name, exp in config["experiments"].items()
-        if exp["pack_seeds"] == 1
+        if not own_training_rules(exp)
     )
     or r"(?!x)x"
 )
@@ -148,7 +154,7 @@ def pack_outputs(name, pack):
     return [
         pattern(template, experiment=name, seed=s)
         for s in pack
-        for template in (layout.MODEL, layout.TRAIN_LOG, layout.SUMMARY)
+        for template in layout.training_outputs(experiment(name)["training"])
     ]
 
 
@@ -240,6 +246,7 @@ def figure_tables(fig):
             "runs": layout.RUNS_TABLE,
             "layers": layout.LAYERS_TABLE,
             "robustness": layout.ROBUSTNESS_TABLE,
+            "epochs": layout.EPOCHS_TABLE,
         }
         out = {
             table: [
@@ -340,6 +347,22 @@ def all_targets():
         for template in (layout.MODEL, layout.TRAIN_LOG, layout.SUMMARY, layout.UNITS)
         for path in run_files(name, "all", template)
     ]
+    epochs = [
+        path
+        for name, exp in config["experiments"].items()
+        for path in (
+            [pattern(layout.EPOCHS_TABLE, experiment=name)]
+            if exp["training"]["probe_size"]
+            else []
+        )
+        + [
+            path
+            for k in exp["training"]["save_epochs"]
+            for path in run_files(
+                name, "all", layout.path(layout.EPOCH_UNITS, epoch=k)
+            )
+        ]
+    ]
     robustness = [
         path
         for name in ROBUSTNESS["experiments"]
@@ -348,4 +371,12 @@ def all_targets():
     ]
     # a lost similarity table is rebuilt too
     similarity = [path for _, path in claims_inputs()["similarity"]]
-    return figures + tables + runs + robustness + similarity + [pattern(layout.CLAIMS)]
+    return (
+        figures
+        + tables
+        + runs
+        + epochs
+        + robustness
+        + similarity
+        + [pattern(layout.CLAIMS)]
+    )

@@ -10,7 +10,8 @@ from ..plots.specs import FIGURES, KINDS
 
 
 def claims_params(config: dict) -> dict:
-    """experiments: per experiment its model, dataset, leaky flag, alphas and seeds; similarity: the
+    """experiments: per experiment with alpha = 0 runs (every claim compares with them; a schedule's
+    experiment at one alpha has none) its model, dataset, leaky flag, alphas and seeds; similarity: the
     experiments the enabled similarity figures show (their alphas <= 0 and the settings the tables
     must have been computed under); robustness: robustness.experiments with the robust_si figure's
     options (attack, eps, corruption set; defaults where that figure is not configured); and the
@@ -32,7 +33,7 @@ def claims_params(config: dict) -> dict:
             name: {"model": x["model"], "dataset": x["dataset"],
                    "leaky": x["model_options"].get("activation") == "leaky_relu",
                    "alphas": [float(a) for a in x["alphas"]], "seeds": seeds(x)}
-            for name, x in exps.items()},
+            for name, x in exps.items() if 0 in x["alphas"]},  # every claim compares with alpha = 0
         "similarity": similarity,
         "similarity_settings": similarity_settings(config["analysis"]),
         "robustness": {e: options for e in config["robustness"]["experiments"] if e in exps},

@@ -27,6 +27,7 @@ class FigureData:
     layers: list[pd.DataFrame] = field(default_factory=list)
     similarity: pd.DataFrame | None = None
     robustness: list[pd.DataFrame] = field(default_factory=list)
+    epochs: list[pd.DataFrame] = field(default_factory=list)
 
     @property
     def opts(self) -> dict:
@@ -71,6 +72,10 @@ def load_figure_data(params: dict, inputs: dict[str, list[str]]) -> FigureData:
         from ..files.robustness import read_robustness
 
         data.robustness = per_experiment("robustness", read_robustness)
+    if "epochs" in kind.tables:
+        from ..files.epochs import read_epochs
+
+        data.epochs = per_experiment("epochs", read_epochs)
     if kind.similarity:
         from ..files.similarity import read_pairs
 

@@ -30,6 +30,7 @@ class Kind:
     robustness_all.csv, which needs the experiment in the config's robustness.experiments); similarity:
     it reads the similarity tables (``files.similarity``) of the experiment's alphas <= 0.
     multi: it compares several experiments (config key ``experiments``, else ``experiment``).
+    baseline: "each" experiment needs the alpha = 0 runs, or only the "first" (its are the baseline of all).
     options: the config options it takes, as JSON-schema properties with defaults.
     """
 
@@ -39,6 +40,7 @@ class Kind:
     similarity: bool = False
     multi: bool = False
     options: dict = field(default_factory=dict)
+    baseline: str = "each"  # which experiments need alpha = 0: "each", or the "first" only (schedules)
 
 
 KINDS = {
@@ -73,6 +75,21 @@ KINDS = {
                                                        "description": "participation ratio, or principal "
                                                                       "components for robustness.variance_fraction"}}),
 }
+KINDS.update({
+    "si_dynamics": Kind("dynamics", "si_dynamics_figure", tables=("epochs",), options={
+        "detail_alpha": {"type": "number", "default": 0,
+                         "description": "the alpha of panel b (per layer group; the nearest configured)"},
+        "layer_groups": {"type": "integer", "minimum": 1, "default": 3,
+                         "description": "contiguous groups of unit layers in panel b (3: early, middle, late)"},
+        "early_epoch": {"type": ["integer", "null"], "minimum": 1, "default": None,
+                        "description": "the fixed early epoch of the rise-and-decline tests' second reading "
+                                       "(null: a quarter of the epochs)"}}),
+    "schedules": Kind("dynamics", "schedules_figure", multi=True, baseline="first", options={
+        "labels": LABELS,
+        "alpha": {"type": ["number", "null"], "default": None,
+                  "description": "the alpha of the regularized schedules (null: the most negative they share)"}}),
+})
+DYNAMICS_KINDS = ("si_dynamics", "schedules")  # config/dynamics.yaml's figures (tiny: config/tiny_dynamics.yaml)
 ROBUSTNESS_KINDS = tuple(k for k, kind in KINDS.items() if "robustness" in kind.tables)
 
 
@@ -268,6 +285,34 @@ FIGURES: dict[str, Figure] = {
         stars=((0.05, "*"), (1e-3, "**")), order=33),
     **{f"tin_{m}{suffix}": fig for m in ("resnet18", "resnet50") for suffix, fig in _tiny_imagenet(m).items()},
 }
+# The follow-up's question (Ranadive et al. 2023, "when does class selectivity matter"): selectivity
+# over training, and alpha schedules in time (config/dynamics.yaml runs them).
+FIGURES.update({
+    "dynamics_si": Figure(
+        "si_dynamics", "Class selectivity over training ({model})",
+        "(a) {network_mean} of the class selectivity index on a fixed probe of validation images after each "
+        "epoch (0: the initialized network), one line per α (blue: α < 0, red: α > 0); (b) at one α, the mean SI "
+        "of early, middle and late unit layers; (c) the probe's accuracy. Bands: bootstrapped {ci} confidence "
+        "intervals over networks. The statistics CSV holds, per α, paired t-tests over networks of the rise "
+        "(peak vs epoch 0) and the decline (last epoch vs peak), with the peak read two ways: where the mean "
+        "curve peaks (chosen from the same data) and at a fixed early epoch.",
+        experiments=("dynamics",), order=60,
+        finding=("Ranadive et al. 2023, abstract", "class-selective neurons emerge during the first few epochs "
+                 "of training, before receding rapidly")),
+    "dynamics_schedules": Figure(
+        "schedules", "Final test accuracy of α schedules in time ({model})",
+        "(a) Test accuracy and (b) {network_mean} of the class selectivity index of the test set, per schedule: "
+        "never (α = 0), regularized in every epoch, in the early epochs only, in the late epochs only (the "
+        "experiments' training.alpha_schedule), mean and bootstrapped {ci} CI over networks, one dot per "
+        "network. {stars} (every schedule against never, and each pair of regularized schedules). Each network is "
+        "its best-validation epoch (the paper's protocol; the epochs are printed in panel a and in the CSV): a "
+        "run that chose an epoch before its schedule regularized shows an unregularized network.",
+        experiments=("dynamics", "dynamics_early", "dynamics_late"), labels=("always", "early", "late"),
+        stars=((0.05, "*"), (1e-3, "**")), order=61,
+        finding=("Ranadive et al. 2023, abstract", "suppressing these neurons early in training drastically "
+                 "harms performance, while doing so later has little effect")),
+})
+
 # The companion paper's robustness figures for the Tiny ImageNet models (Tiny ImageNet-C, attacks):
 # the ResNet20 entries with the model's experiment, after the other Tiny ImageNet figures.
 FIGURES.update({

@@ -51,11 +51,11 @@ def _own_copy(value):
 
 
 def save_resume_state(path: str | Path, *, config_hash: str, epoch: int, model: dict, optimizer: dict,
-                      scheduler: dict, rng: dict, best: dict, log: list) -> None:
+                      scheduler: dict, rng: dict, best: dict, log: list, probe: list | None = None) -> None:
     """A run's complete training state after ``epoch`` epochs (state dicts of its model, optimizer
-    and scheduler; RNG states; best epoch so far; log rows), written atomically."""
+    and scheduler; RNG states; best epoch so far; log rows; per-epoch probe rows), written atomically."""
     state = dict(config_hash=config_hash, epoch=epoch, model=model, optimizer=optimizer, scheduler=scheduler,
-                 rng=rng, best=best, log=log)
+                 rng=rng, best=best, log=log, probe=probe or [])
     torch_save(path, _own_copy(state))
 
 

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 
 from ..defaults import SELECTIVITY_EPS
+from .schedule import SEGMENT_SCHEMA, epoch_scales, normalize_schedule, schedule_dicts
 
 # Fields that cannot change the algorithm of a run (only where and how fast it runs, and floating
 # point rounding): left out of the hash. ``precision`` changes the arithmetic and is hashed.
@@ -19,13 +20,17 @@ UNHASHED = ("device", "eval_batch_size", "experiment", "channels_last", "compile
 # Keys added after runs were made: left out of the hash (and of the workflow's rerun trigger) while
 # they hold their default, which reproduces what runs did before the key existed, so those runs keep
 # their hash and their resume state. Any other value is hashed. A new training key goes here.
-HASHED_UNLESS_DEFAULT = ("train_size", "val_draw")
+HASHED_UNLESS_DEFAULT = ("train_size", "val_draw", "alpha_schedule", "probe_size", "save_epochs")
 
 
 def hashed(d: dict) -> dict:
     """The keys of a run-config dict that can change the result (what the hash covers)."""
     return {k: v for k, v in d.items()
-            if k not in UNHASHED and not (k in HASHED_UNLESS_DEFAULT and v == _DEFAULTS[k])}
+            if k not in UNHASHED and not (k in HASHED_UNLESS_DEFAULT and v == _as_json(_DEFAULTS[k]))}
+
+
+def _as_json(value):
+    return list(value) if isinstance(value, tuple) else value
 
 
 def option(default, description: str | None = None, **schema):
@@ -62,6 +67,17 @@ class RunConfig:
         enum=["fixed", "per_run"])
     crop_padding: int | None = option(None, "null: dataset default", type=["integer", "null"], minimum=0)
     hflip: bool | None = option(None, "null: dataset default", type=["boolean", "null"])
+    alpha_schedule: tuple = option(
+        (), "alpha over the epochs: segments {epochs: n, scale: s}, the loss of those epochs CE - alpha * s * mu_SI "
+            "(the last segment may leave out epochs: to the end); empty: alpha in every epoch "
+            "(training/schedule.py)", type="array", items=SEGMENT_SCHEMA)
+    probe_size: int = option(
+        0, "after every epoch, the mean SI per layer and over the network (Eq. 3) and the accuracy on this many "
+           "images of the prepared validation split, the same for every run of the dataset (stratified, in file "
+           "order), written to selectivity_epochs.csv; 0: none", type="integer", minimum=0)
+    save_epochs: tuple[int, ...] = option(
+        (), "also save the model after these epochs (epoch_<k>/model.pt in the run folder), for the analysis of "
+            "epoch k", type="array", items={"type": "integer", "minimum": 1}, uniqueItems=True)
     selectivity_eps: float = option(SELECTIVITY_EPS, "epsilon of Eq. 1", type="number", minimum=0)
     precision: str = option(
         "fp32", "bf16: autocast of the forward pass (the selectivity term stays fp32); part of the run hash "
@@ -89,12 +105,27 @@ class RunConfig:
         if "lr_milestones" in d:
             d["lr_milestones"] = tuple(int(m) for m in d["lr_milestones"])
         d["alpha"] = float(d["alpha"])
+        if "save_epochs" in d:
+            d["save_epochs"] = tuple(sorted(int(e) for e in d["save_epochs"]))
         return cls(**d)
+
+    def __post_init__(self):
+        epochs = self.epochs
+        object.__setattr__(self, "alpha_schedule", normalize_schedule(self.alpha_schedule, epochs))
+        late = [e for e in self.save_epochs if not 1 <= e <= epochs]
+        if late:
+            raise ValueError(f"save_epochs {late} lie outside the run's epochs 1..{epochs}")
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
         d["lr_milestones"] = list(self.lr_milestones)
+        d["save_epochs"] = list(self.save_epochs)
+        d["alpha_schedule"] = schedule_dicts(self.alpha_schedule)
         return d
+
+    def epoch_alphas(self) -> list[float]:
+        """The alpha of the regularizer in each epoch [epochs]: alpha times the schedule's scale."""
+        return [self.alpha * s + 0.0 for s in epoch_scales(self.alpha_schedule, self.epochs)]  # no -0.0
 
     def hash(self) -> str:
         d = hashed(self.to_dict())

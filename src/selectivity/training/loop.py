@@ -43,20 +43,35 @@ from ..data.augment import (batch_class_counts, epoch_generator, epoch_plan, nor
 from ..data.registry import DATASETS
 from ..data.run_splits import run_splits
 from ..errors import NonFiniteLossError, Preempted
+from ..files.epochs import epoch_rows, write_epochs
 from ..evaluation import accuracy
 from ..io import remove_stale_temporaries, write_json, write_text
+from ..layout import EPOCHS_FILE  # with probe_size > 0
 from ..metrics import layer_selectivity
 from ..models import build_model, count_parameters
 from ..units import collect_activations
 from .checkpoint import load_resume_state, save_model, save_resume_state
 from .config import RunConfig
 from .networks import Networks, SeedStack, SingleModel, check_stackable
+from .probe import probe_indices, probe_selectivity
 from .speed import Speed, speed_settings
 
 STATE_FILE = "train_state.pt"
 OUTPUT_FILES = ("model.pt", "log.csv", "summary.json")
-LOG_COLUMNS = ("epoch", "lr", "loss", "ce", "mean_si", "train_accuracy", "val_accuracy", "train_seconds", "seconds")
-# train_seconds: the epoch's minibatch steps; seconds: the whole epoch (validation, state saving too)
+LOG_COLUMNS = ("epoch", "lr", "alpha", "loss", "ce", "mean_si", "train_accuracy", "val_accuracy", "train_seconds", "seconds")
+# alpha: the epoch's (the schedule's); train_seconds: the epoch's minibatch steps; seconds: the whole epoch
+# (validation, the probe, state saving too)
+
+
+def epoch_model_path(out_dir: str | Path, epoch: int) -> Path:
+    """Where ``save_epochs`` keeps the model after ``epoch`` (1-based) in a run folder."""
+    return Path(out_dir) / f"epoch_{epoch}" / "model.pt"
+
+
+def output_files(cfg: RunConfig) -> list[str]:
+    """The files a run of ``cfg`` writes in its folder (relative paths)."""
+    extra = [EPOCHS_FILE] if cfg.probe_size else []
+    return [*OUTPUT_FILES, *extra, *(f"epoch_{k}/model.pt" for k in cfg.save_epochs)]
 
 
 # --- one run: its data, model and record ------------------------------------------------------------
@@ -78,8 +93,11 @@ class Run:
     mean: Tensor
     std: Tensor
     channels_last: bool
+    probe_x: Tensor | None = None  # [P, C, H, W] uint8 on the device (probe_size > 0)
+    probe_y: Tensor | None = None  # [P] on the CPU
     best: dict = field(default_factory=lambda: {"epoch": -1, "val_accuracy": -1.0, "state_dict": None})
     log: list = field(default_factory=list)
+    probe: list = field(default_factory=list)  # rows of selectivity_epochs.csv so far
 
     @property
     def tag(self) -> str:
@@ -104,7 +122,7 @@ def prepare_run(cfg: RunConfig, data: PreparedData, out_dir: str | Path, speed: 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     tag = f"[{cfg.experiment} {cfg.describe()}]"
-    for stale in remove_stale_temporaries(out_dir, (*OUTPUT_FILES, STATE_FILE)):
+    for stale in remove_stale_temporaries(out_dir, (*OUTPUT_FILES, EPOCHS_FILE, STATE_FILE)):
         progress(f"{tag} removed {stale.name}, left by a run that was killed while writing it")
     augment = DATASETS[data.name].augment if data.name in DATASETS else {"crop_padding": 0, "hflip": False}
     if cfg.crop_padding is not None:
@@ -112,6 +130,11 @@ def prepare_run(cfg: RunConfig, data: PreparedData, out_dir: str | Path, speed: 
     if cfg.hflip is not None:
         augment["hflip"] = cfg.hflip
     copies = {} if shared is None else shared
+    probe_key = ("probe", cfg.probe_size)
+    if cfg.probe_size and probe_key not in copies:
+        idx = probe_indices(data.val.labels, cfg.probe_size)  # the prepared split: the same for every run
+        copies[probe_key] = (data.val.images[idx].to(speed.device), data.val.labels[idx])
+    probe_x, probe_y = copies.get(probe_key, (None, None))
     split_key = ("splits", cfg.train_size, cfg.val_draw, None if cfg.val_draw == "fixed" else cfg.seed)
     if split_key not in copies:
         copies[split_key] = run_splits(data, cfg.train_size, cfg.val_draw, cfg.seed)
@@ -133,7 +156,7 @@ def prepare_run(cfg: RunConfig, data: PreparedData, out_dir: str | Path, speed: 
               on_device(data.train.images, True), on_device(data.train.labels, False),
               on_device(data.val.images, True), on_device(data.val.labels, False),
               torch.tensor(data.mean, device=speed.device), torch.tensor(data.std, device=speed.device),
-              speed.channels_last)
+              speed.channels_last, probe_x, probe_y)
 
 
 def epoch_batches(run: Run, epoch: int) -> Iterator[tuple[Tensor, Tensor]]:
@@ -164,9 +187,10 @@ def train_steps(step: Callable, optimizer: torch.optim.Optimizer,
     return sums.reshape(-1, 4), n, time.perf_counter() - t0
 
 
-def end_epoch(run: Run, epoch: int, lr: float, sums: Tensor, n: int, train_seconds: float, speed: Speed,
-              started: float) -> dict:
-    """Close a run's epoch: check the loss, validate, keep the best weights, log. Returns the log row."""
+def end_epoch(run: Run, epoch: int, lr: float, alpha: float, sums: Tensor, n: int, train_seconds: float,
+              speed: Speed, started: float) -> dict:
+    """Close a run's epoch: check the loss, validate, keep the best weights, measure the probe, save
+    the model of a ``save_epochs`` epoch, log. Returns the log row."""
     loss_sum, ce_sum, si_sum, correct = sums.tolist()
     cfg = run.cfg
     if not math.isfinite(loss_sum):
@@ -180,11 +204,23 @@ def end_epoch(run: Run, epoch: int, lr: float, sums: Tensor, n: int, train_secon
     if val_acc > run.best["val_accuracy"]:
         run.best = {"epoch": epoch + 1, "val_accuracy": val_acc,
                     "state_dict": {k: v.detach().cpu().clone() for k, v in run.model.state_dict().items()}}
-    row = {"epoch": epoch + 1, "lr": lr, "loss": loss_sum / n, "ce": ce_sum / n, "mean_si": si_sum / n,
+    if cfg.probe_size:
+        measure_probe(run, epoch + 1, alpha)
+    if epoch + 1 in cfg.save_epochs:
+        save_model(epoch_model_path(run.out_dir, epoch + 1), run.model, dict(_model_info(run), epoch=epoch + 1))
+    row = {"epoch": epoch + 1, "lr": lr, "alpha": alpha, "loss": loss_sum / n, "ce": ce_sum / n, "mean_si": si_sum / n,
            "train_accuracy": correct / n, "val_accuracy": val_acc, "train_seconds": train_seconds,
            "seconds": time.perf_counter() - started}
     run.log.append(row)
     return row
+
+
+def measure_probe(run: Run, epoch: int, alpha: float) -> None:
+    """Append the probe's rows after ``epoch`` epochs (0: the initialized network) to ``run.probe``."""
+    cfg = run.cfg
+    pairs, probe_acc = probe_selectivity(run.model, run.probe_x, run.probe_y, run.data.num_classes,
+                                         cfg.selectivity_eps, cfg.eval_batch_size, run.transform(nhwc=False))
+    run.probe += epoch_rows(cfg.experiment, cfg.alpha, cfg.seed, epoch, alpha, pairs, probe_acc, cfg.probe_size)
 
 
 def finish_run(run: Run, speed: Speed, progress) -> dict:
@@ -198,16 +234,23 @@ def finish_run(run: Run, speed: Speed, progress) -> dict:
     summary.update(config_hash=cfg.hash(), best_epoch=run.best["epoch"], best_val_accuracy=run.best["val_accuracy"],
                    num_parameters=count_parameters(model), train_images=len(data.train.labels),
                    val_images=len(data.val.labels))
-    info = {"model": cfg.model, "num_classes": data.num_classes, "in_channels": data.image_shape[0],
-            "model_options": dict(cfg.model_options), "config": cfg.to_dict(), "config_hash": cfg.hash(),
-            "dataset": data.name, "mean": list(data.mean), "std": list(data.std)}
-    save_model(run.out_dir / "model.pt", model, info)
+    save_model(run.out_dir / "model.pt", model, dict(_model_info(run), epoch=run.best["epoch"]))
+    if cfg.probe_size:
+        write_epochs(run.probe, run.out_dir / EPOCHS_FILE)
     write_text(run.out_dir / "log.csv", _csv(run.log))
     write_json(run.out_dir / "summary.json", summary)
     run.state_path.unlink(missing_ok=True)
     progress(f"{run.tag} done: best epoch {run.best['epoch']}, test accuracy {summary['test_accuracy']:.4f}, "
              f"test mean SI {summary['test_mean_si']:.4f}")
     return summary
+
+
+def _model_info(run: Run) -> dict:
+    """What a saved model carries besides its weights (``checkpoint.load_model`` rebuilds it from this)."""
+    cfg, data = run.cfg, run.data
+    return {"model": cfg.model, "num_classes": data.num_classes, "in_channels": data.image_shape[0],
+            "model_options": dict(cfg.model_options), "config": cfg.to_dict(), "config_hash": cfg.hash(),
+            "dataset": data.name, "mean": list(data.mean), "std": list(data.std)}
 
 
 def _rng_state() -> dict:
@@ -241,7 +284,7 @@ def _resume(runs: list[Run], nets, progress) -> int:
         return 0
     for run, state in zip(runs, states):
         run.model.load_state_dict(state["model"])
-        run.best, run.log = state["best"], state["log"]
+        run.best, run.log, run.probe = state["best"], state["log"], state.get("probe", [])
     nets.load_optimizer_states([s["optimizer"] for s in states])
     nets.scheduler.load_state_dict(states[0]["scheduler"])
     _set_rng_state(states[0]["rng"])
@@ -288,6 +331,10 @@ def train_runs(cfgs: list[RunConfig], data: PreparedData, out_dirs: list[str | P
     nets: Networks = SingleModel(runs[0], speed, warn) if len(runs) == 1 else SeedStack(runs, speed, warn)
     start_epoch = _resume(runs, nets, progress)
     cfg = cfgs[0]
+    if cfg.probe_size and start_epoch == 0:
+        for run in runs:  # epoch 0: the initialized network (no regularizer has acted: alpha 0)
+            run.probe = []
+            measure_probe(run, 0, 0.0)
     started = time.perf_counter()
     last_save = started
     try:
@@ -295,19 +342,20 @@ def train_runs(cfgs: list[RunConfig], data: PreparedData, out_dirs: list[str | P
             for epoch in range(start_epoch, cfg.epochs):
                 t0 = time.perf_counter()
                 lr = nets.optimizer.param_groups[0]["lr"]
+                alpha = nets.alpha.set_epoch(epoch)
                 for run in runs:
                     run.model.train()
                 batches = nets.batches([epoch_batches(run, epoch) for run in runs])
                 sums, n, train_seconds = train_steps(nets.step, nets.optimizer, batches)
                 nets.scheduler.step()
-                rows = [end_epoch(run, epoch, lr, s, n, train_seconds, speed, t0) for run, s in zip(runs, sums)]
+                rows = [end_epoch(run, epoch, lr, alpha, s, n, train_seconds, speed, t0) for run, s in zip(runs, sums)]
                 now = time.perf_counter()
                 if now - last_save >= cfg.checkpoint_interval_s or epoch + 1 == cfg.epochs:
                     for k, run in enumerate(runs):
                         save_resume_state(run.state_path, config_hash=run.cfg.hash(), epoch=epoch + 1,
                                           model=run.model.state_dict(), optimizer=nets.optimizer_state(k),
                                           scheduler=nets.scheduler.state_dict(), rng=_rng_state(), best=run.best,
-                                          log=run.log)
+                                          log=run.log, probe=run.probe)
                     last_save = now
                 eta = (time.perf_counter() - started) / (epoch + 1 - start_epoch) * (cfg.epochs - epoch - 1)
                 for run, r in zip(runs, rows):

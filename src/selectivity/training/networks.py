@@ -40,6 +40,8 @@ class Networks(Protocol):
     scheduler: torch.optim.lr_scheduler.LRScheduler
     recorder: UnitRecorder
     step: Callable[[Tensor, Tensor], Tensor]  # (x, y) -> batch sums [4] or [K, 4]; forward and backward
+    alpha: EpochAlpha  # the regularizer's alpha in the current epoch
+
 
     def batches(self, per_run: list[Iterator[tuple[Tensor, Tensor]]]) -> Iterator[tuple[Tensor, Tensor]]:
         """One epoch's minibatches of every run, in the layout ``step`` takes."""
@@ -72,6 +74,22 @@ def training_step(
         return step
 
     return compiled_step(make_step, forward, mode, warn=warn, passthrough=passthrough)
+
+
+class EpochAlpha:
+    """The alpha the loss reads in the current epoch. Constant alpha (no schedule): the float, as
+    before schedules existed. A schedule: a 0-dim float32 tensor on the device that ``set_epoch``
+    refills in place (no host-device synchronisation, and a compiled step keeps its graph)."""
+
+    def __init__(self, cfg: RunConfig, device: torch.device):
+        self.per_epoch = cfg.epoch_alphas()
+        self.value = torch.tensor(self.per_epoch[0], device=device) if cfg.alpha_schedule else cfg.alpha
+
+    def set_epoch(self, epoch: int) -> float:
+        """Make ``value`` epoch's alpha (0-based); returns it (a float, for the log)."""
+        if isinstance(self.value, Tensor):
+            self.value.fill_(self.per_epoch[epoch])
+        return self.per_epoch[epoch]
 
 
 def check_stackable(cfgs: list[RunConfig]) -> None:
@@ -112,12 +130,13 @@ class SeedStack:
         self.optimizer = sgd(self.params.values(), cfg.lr, cfg.momentum, cfg.weight_decay, speed.device)
         self.scheduler = torch.optim.lr_scheduler.MultiStepLR(self.optimizer, list(cfg.lr_milestones), cfg.lr_gamma)
         self.recorder = UnitRecorder(self.base, detach=cfg.alpha == 0.0)
+        self.alpha = EpochAlpha(cfg, speed.device)
         num_classes = runs[0].data.num_classes
 
         def one_seed(params, buffers, x, y):
             with speed.autocast():
                 logits = functional_call(self.base, (params, buffers), (x,))
-            return minibatch_loss(logits, self.recorder.activations, y, cfg, num_classes)
+            return minibatch_loss(logits, self.recorder.activations, y, cfg, num_classes, self.alpha.value)
 
         def forward(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
             losses, sums = vmap(one_seed)(self.params, self.buffers, x, y)
@@ -158,12 +177,13 @@ class SingleModel:
         self.optimizer = sgd(self.model.parameters(), cfg.lr, cfg.momentum, cfg.weight_decay, speed.device)
         self.scheduler = torch.optim.lr_scheduler.MultiStepLR(self.optimizer, list(cfg.lr_milestones), cfg.lr_gamma)
         self.recorder = UnitRecorder(self.model, detach=cfg.alpha == 0.0)
+        self.alpha = EpochAlpha(cfg, speed.device)
         num_classes = run.data.num_classes
 
         def forward(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
             with speed.autocast():
                 logits = self.model(x)
-            return minibatch_loss(logits, self.recorder.activations, y, cfg, num_classes)
+            return minibatch_loss(logits, self.recorder.activations, y, cfg, num_classes, self.alpha.value)
 
         self.step = training_step(self.optimizer, forward, speed.compile, warn, passthrough=(Preempted,))
 

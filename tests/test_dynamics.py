@@ -1,0 +1,159 @@
+"""Selectivity over training (issue: alpha schedules, SI per epoch, checkpoints at chosen epochs)."""
+
+import json
+
+import pandas as pd
+import pytest
+import torch
+
+from selectivity.data import load_prepared
+from selectivity.errors import Preempted
+from selectivity.files.epochs import read_epochs
+from selectivity.training.checkpoint import load_model
+from selectivity.training.config import RunConfig, hashed
+from selectivity.training.loop import EPOCHS_FILE, STATE_FILE, epoch_model_path, output_files, train_run, train_runs
+from selectivity.training.probe import probe_indices, probe_selectivity
+from selectivity.training.schedule import epoch_scales, normalize_schedule
+
+TINY = dict(model="resnet20", dataset="synthetic", seed=3, model_options={"width": 0.25}, epochs=4,
+            batch_size=32, lr=0.05, lr_milestones=[2, 3], checkpoint_interval_s=0, alpha=-2.0)
+LATE = [{"epochs": 2, "scale": 0}, {"scale": 1}]
+quiet = lambda _: None  # noqa: E731
+
+
+def cfg(**kw) -> RunConfig:
+    return RunConfig.from_dict({**TINY, **kw})
+
+
+def _log(run_dir):
+    return pd.read_csv(run_dir / "log.csv").drop(columns=["train_seconds", "seconds"])
+
+
+# --- the schedule -----------------------------------------------------------------------------------
+
+def test_a_schedule_gives_each_epoch_its_multiple_of_alpha():
+    assert epoch_scales(normalize_schedule(LATE, 5), 5) == [0, 0, 1, 1, 1]
+    assert epoch_scales(normalize_schedule([{"epochs": 1, "scale": 0.5}, {"epochs": 3, "scale": 2}], 4), 4) == \
+        [0.5, 2, 2, 2]
+    assert epoch_scales((), 3) == [1, 1, 1]
+    assert cfg(alpha_schedule=LATE).epoch_alphas() == [0, 0, -2, -2]
+    assert cfg().epoch_alphas() == [-2] * 4
+
+
+@pytest.mark.parametrize("schedule, message", [
+    ([{"scale": 1}, {"epochs": 2, "scale": 0}], "only the last segment may leave out epochs"),
+    ([{"epochs": 3, "scale": 1}], "covers 3 epochs but the run trains 4"),
+    ([{"epochs": 5, "scale": 1}, {"scale": 0}], "covers 5 epochs before its open last segment"),
+    ([{"epochs": 2}], "give {epochs: n, scale: s}"),
+    ([{"epochs": 0, "scale": 1}, {"scale": 1}], "epochs must be a whole number >= 1"),
+])
+def test_a_schedule_that_does_not_fit_the_run_is_refused(schedule, message):
+    with pytest.raises(ValueError, match="alpha_schedule") as e:
+        cfg(alpha_schedule=schedule)
+    assert message in str(e.value)
+
+
+def test_constant_alpha_keeps_its_hash_and_schedules_are_hashed():
+    plain = cfg()
+    assert not {"alpha_schedule", "probe_size", "save_epochs"} & set(hashed(plain.to_dict()))
+    hashes = {plain.hash(), cfg(alpha_schedule=LATE).hash(), cfg(alpha_schedule=[{"epochs": 2, "scale": 1},
+                                                                               {"scale": 0}]).hash(),
+              cfg(probe_size=4).hash(), cfg(save_epochs=[2]).hash()}
+    assert len(hashes) == 5
+    # the config round trip keeps the schedule as the config writes it
+    again = RunConfig.from_dict(json.loads(json.dumps(cfg(alpha_schedule=LATE).to_dict())))
+    assert again == cfg(alpha_schedule=LATE) and again.to_dict()["alpha_schedule"] == LATE
+
+
+@pytest.mark.slow
+def test_the_log_shows_alpha_change_at_the_declared_epochs(synthetic_npz, tmp_path):
+    train_run(cfg(alpha_schedule=LATE), load_prepared(synthetic_npz), tmp_path / "late", progress=quiet)
+    log = _log(tmp_path / "late")
+    assert log["alpha"].tolist() == [0.0, 0.0, -2.0, -2.0]
+    # no regularizer in the first two epochs: loss = CE; then loss = CE + 2 mu_SI
+    assert (log["loss"][:2] == log["ce"][:2]).all()
+    assert log["loss"][2:].to_numpy() == pytest.approx((log["ce"] + 2 * log["mean_si"])[2:].to_numpy(), rel=1e-5)
+
+
+@pytest.mark.slow
+def test_a_schedule_of_scale_one_trains_exactly_the_constant_run(synthetic_npz, tmp_path):
+    """The scheduled path (alpha a device tensor refilled per epoch) computes what the constant path does."""
+    data = load_prepared(synthetic_npz)
+    const = train_run(cfg(), data, tmp_path / "const", progress=quiet)
+    sched = train_run(cfg(alpha_schedule=[{"epochs": 1, "scale": 1}, {"scale": 1}]), data, tmp_path / "sched",
+                      progress=quiet)
+    assert {k: v for k, v in sched.items() if k != "config_hash"} == \
+        {k: v for k, v in const.items() if k != "config_hash"}
+    pd.testing.assert_frame_equal(_log(tmp_path / "const"), _log(tmp_path / "sched"))
+
+
+# --- the probe --------------------------------------------------------------------------------------
+
+def test_the_probe_is_stratified_in_file_order_and_needs_enough_images():
+    labels = torch.tensor([2, 0, 0, 1, 2, 0, 1, 1, 2, 0])
+    idx = probe_indices(labels, 6)
+    assert idx.tolist() == [0, 1, 2, 3, 4, 6]  # first two of each class
+    assert torch.bincount(labels[probe_indices(labels, 3)]).tolist() == [1, 1, 1]
+    assert probe_indices(labels, 6).tolist() == idx.tolist()
+    with pytest.raises(ValueError, match="probe_size 11 exceeds the 10 images"):
+        probe_indices(labels, 11)
+
+
+@pytest.mark.slow
+def test_probe_table_saved_epochs_and_resume_mid_schedule(synthetic_npz, tmp_path):
+    """Every epoch's probe rows, the models of save_epochs, and a run stopped mid-schedule that
+    resumes ends with what the uninterrupted run wrote."""
+    data = load_prepared(synthetic_npz)
+    c = cfg(alpha_schedule=LATE, probe_size=8, save_epochs=[1, 3])
+    ref = train_run(c, data, tmp_path / "ref", progress=quiet)
+    table = read_epochs(tmp_path / "ref" / EPOCHS_FILE)
+    assert sorted(set(table["epoch"])) == [0, 1, 2, 3, 4] and set(table["probe_size"]) == {8}
+    assert table.groupby("epoch")["epoch_alpha"].first().tolist() == [0.0, 0.0, 0.0, -2.0, -2.0]
+    per_epoch = table[table["layer"] != "network"].groupby("epoch")["mean_si"].mean()
+    network = table[table["layer"] == "network"].set_index("epoch")["mean_si"]
+    assert network.to_numpy() == pytest.approx(per_epoch.to_numpy(), abs=1e-6)  # Eq. 3: mean over layers
+    assert {p.relative_to(tmp_path / "ref").as_posix() for p in (tmp_path / "ref").rglob("*") if p.is_file()} == \
+        set(output_files(c))
+    # the saved epoch-3 model is the one the probe measured after epoch 3
+    model, info = load_model(epoch_model_path(tmp_path / "ref", 3))
+    assert info["epoch"] == 3 and info["config"]["alpha_schedule"] == LATE
+    idx = probe_indices(data.val.labels, 8)
+    mean, std = torch.tensor(data.mean), torch.tensor(data.std)
+    pairs, acc = probe_selectivity(model, data.val.images[idx], data.val.labels[idx], data.num_classes,
+                                   c.selectivity_eps, 1000, lambda x: (x.float() / 255 - mean[:, None, None])
+                                   / std[:, None, None])
+    rows = table[table["epoch"] == 3]
+    assert [p[0] for p in pairs] == rows["layer"].tolist()
+    assert [p[1] for p in pairs] == pytest.approx(rows["mean_si"].tolist(), abs=1e-6)
+    assert acc == rows["probe_accuracy"].iloc[0]
+
+    def stop_after_epoch_2(line):
+        if "epoch 2/" in line:
+            raise Preempted("test")
+
+    with pytest.raises(Preempted):
+        train_run(c, data, tmp_path / "run", progress=stop_after_epoch_2)
+    assert (tmp_path / "run" / STATE_FILE).exists() and epoch_model_path(tmp_path / "run", 1).exists()
+    assert train_run(c, data, tmp_path / "run", progress=quiet) == ref
+    pd.testing.assert_frame_equal(_log(tmp_path / "ref"), _log(tmp_path / "run"))
+    pd.testing.assert_frame_equal(read_epochs(tmp_path / "ref" / EPOCHS_FILE), read_epochs(tmp_path / "run" / EPOCHS_FILE))
+    for k in (1, 3):
+        a, _ = load_model(epoch_model_path(tmp_path / "ref", k))
+        b, _ = load_model(epoch_model_path(tmp_path / "run", k))
+        assert all(torch.equal(a.state_dict()[n], b.state_dict()[n]) for n in a.state_dict())
+
+
+@pytest.mark.slow
+def test_a_stack_follows_the_schedule_and_measures_the_same_probe(synthetic_npz, tmp_path):
+    data = load_prepared(synthetic_npz)
+    cfgs = [cfg(seed=s, alpha_schedule=LATE, probe_size=6, epochs=4) for s in (0, 1)]
+    train_runs(cfgs, data, [tmp_path / f"s{s}" for s in (0, 1)], progress=quiet)
+    for s in (0, 1):
+        single = tmp_path / f"single{s}"
+        train_run(cfgs[s], data, single, progress=quiet)
+        assert _log(tmp_path / f"s{s}")["alpha"].tolist() == [0.0, 0.0, -2.0, -2.0]
+        got, want = read_epochs(tmp_path / f"s{s}" / EPOCHS_FILE), read_epochs(single / EPOCHS_FILE)
+        assert got["seed"].eq(s).all()
+        # float32 grouped convolutions round differently from single runs' (test_networks: the drift)
+        assert got["mean_si"].to_numpy() == pytest.approx(want["mean_si"].to_numpy(), abs=1e-2)
+        assert got["layer"].tolist() == want["layer"].tolist()
