@@ -358,9 +358,7 @@ def all_targets():
         + [
             path
             for k in exp["training"]["save_epochs"]
-            for path in run_files(
-                name, "all", layout.path(layout.EPOCH_UNITS, epoch=k)
-            )
+            for path in run_files(name, "all", layout.path(layout.EPOCH_UNITS, epoch=k))
         ]
     ]
     robustness = [
