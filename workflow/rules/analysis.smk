@@ -10,7 +10,7 @@ for _suffix, _model, _acts, _units, _where in (
         layout.EPOCH_MODEL,
         layout.EPOCH_ACTIVATIONS,
         layout.EPOCH_UNITS,
-        "/epoch_{epoch}",
+        "_epoch_{epoch}",
     ),
 ):
 
