@@ -501,3 +501,11 @@ def test_the_dynamics_preset_builds_its_figures_from_per_epoch_tables_and_epoch_
     si = pd.read_csv(figures / "dynamics_si.csv")
     assert si["test"].fillna("").str.contains("decline: last epoch vs peak").sum() == 4  # 2 alphas x 2 readings
     assert "Nothing to be done" in tiny_run(repo, "-n", config=config)
+    # a schedule is part of its runs' hash: changing one reruns that experiment's runs and what reads them
+    text = (repo / config).read_text()
+    changed = text.replace("alpha_schedule: [{epochs: 1, scale: 0}, {scale: 1}]", "alpha_schedule: [{epochs: 2, scale: 0}, {scale: 1}]")
+    assert changed != text
+    (repo / "config/changed.yaml").write_text(changed)
+    jobs = dry_jobs(repo, "config/changed.yaml")
+    assert {k: v for k, v in jobs.items() if k.startswith("train")} == {"train": 2}
+    assert jobs["collect_runs"] == 1 and "figure_dynamics_schedules" in jobs and "figure_dynamics_si" not in jobs
