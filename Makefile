@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= all
 
-.PHONY: setup system-deps demo fashion test lint lock clean-demo gpu-check
+.PHONY: setup system-deps demo fashion dynamics test lint lock clean-demo gpu-check
 
 $(BIN)/snakemake: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ fashion: setup system-deps
 	PATH="$(CURDIR)/$(BIN):$$PATH" snakemake --configfile config/fashion.yaml --replace-workflow-config --cores $(CORES)
 	$(BIN)/python -m selectivity summarize results/fashion/resnet20/runs_all.csv
 	$(BIN)/python -m selectivity claims figures/fashion/claims.csv
+
+# Selectivity over training on Fashion-MNIST (config/dynamics.yaml; README: Selectivity over training).
+dynamics: setup system-deps
+	PATH="$(CURDIR)/$(BIN):$$PATH" snakemake --configfile config/dynamics.yaml --replace-workflow-config --cores $(CORES)
+	$(BIN)/python -m selectivity summarize results/dynamics/dynamics/runs_all.csv results/dynamics/dynamics_early/runs_all.csv results/dynamics/dynamics_late/runs_all.csv
 
 test: setup system-deps
 	$(BIN)/python -m pytest -ra

@@ -509,3 +509,12 @@ def test_the_dynamics_preset_builds_its_figures_from_per_epoch_tables_and_epoch_
     jobs = dry_jobs(repo, "config/changed.yaml")
     assert {k: v for k, v in jobs.items() if k.startswith("train")} == {"train": 2}
     assert jobs["collect_runs"] == 1 and "figure_dynamics_schedules" in jobs and "figure_dynamics_si" not in jobs
+
+
+def test_the_dynamics_preset_declares_twelve_fashion_runs_with_probes_and_epoch_models(tmp_path):
+    proc = snakemake("-n", "--configfile", ROOT / "config/dynamics.yaml", "--replace-workflow-config",
+                     "--directory", tmp_path, cwd=ROOT)
+    jobs = job_counts(proc.stdout + proc.stderr)
+    assert jobs["train"] == 6 and sum(v for k, v in jobs.items() if k.startswith("train_dynamics_seeds_")) == 6
+    assert jobs["unit_metrics_epoch"] == 6 and jobs["collect_epochs"] == 1
+    assert jobs["figure_dynamics_si"] == 1 and jobs["figure_dynamics_schedules"] == 1
