@@ -157,3 +157,24 @@ def test_a_stack_follows_the_schedule_and_measures_the_same_probe(synthetic_npz,
         # float32 grouped convolutions round differently from single runs' (test_networks: the drift)
         assert got["mean_si"].to_numpy() == pytest.approx(want["mean_si"].to_numpy(), abs=1e-2)
         assert got["layer"].tolist() == want["layer"].tolist()
+
+
+def test_collecting_per_epoch_tables_checks_every_configured_run_once(tmp_path):
+    from selectivity.errors import InputError
+    from selectivity.files.epochs import collect_epochs, epoch_rows, write_epochs
+
+    paths = []
+    for seed in (0, 1):
+        rows = [r for e in range(3) for r in epoch_rows("dyn", -1.0, seed, e, -1.0 if e else 0.0,
+                                                         [("l0", 0.2 + e / 10), ("network", 0.2 + e / 10)], 0.5, 8)]
+        paths.append(tmp_path / f"s{seed}.csv")
+        write_epochs(rows, paths[-1])
+    table = collect_epochs(paths, "dyn", [-1.0], [0, 1])
+    assert len(table) == 2 * 3 * 2 and table["seed"].tolist()[:6] == [0] * 6
+    with pytest.raises(InputError, match="counted once"):
+        collect_epochs([paths[0], paths[0]], "dyn", [-1.0], [0])
+    with pytest.raises(ValueError, match=r"missing \[\(-1.0, 2\)\]"):
+        collect_epochs(paths, "dyn", [-1.0], [0, 1, 2])
+    write_epochs([r for r in epoch_rows("dyn", -1.0, 0, 2, -1.0, [("network", 0.1)], 0.5, 8)], tmp_path / "gap.csv")
+    with pytest.raises(InputError, match=r"holds epochs \[2\], not 0..0"):
+        collect_epochs([tmp_path / "gap.csv"], "dyn", [-1.0], [0])

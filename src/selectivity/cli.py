@@ -425,22 +425,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
     s.set_defaults(func=_robustness)
 
-    s = sub.add_parser("collect-robustness", help="an experiment's robustness table from its runs' tables")
-    s.add_argument("--experiment", required=True)
-    s.add_argument("--alphas", nargs="+", type=float, required=True, help="the configured alphas (each run once)")
-    s.add_argument("--seeds", nargs="+", type=int, required=True, help="the configured seeds")
-    s.add_argument("--out", required=True, help="robustness_all.csv")
-    s.add_argument("tables", nargs="+", help="robustness.csv of every run")
-    s.set_defaults(func=_collect_robustness)
-
-    s = sub.add_parser("collect-epochs", help="an experiment's per-epoch selectivity table from its runs' tables "
-                                              "(training.probe_size > 0)")
-    s.add_argument("--experiment", required=True)
-    s.add_argument("--alphas", nargs="+", type=float, required=True, help="the configured alphas (each run once)")
-    s.add_argument("--seeds", nargs="+", type=int, required=True, help="the configured seeds")
-    s.add_argument("--out", required=True, help="epochs_all.csv")
-    s.add_argument("tables", nargs="+", help="selectivity_epochs.csv of every run")
-    s.set_defaults(func=_collect_epochs)
+    for name, what, out, run_file, func in (
+            ("collect-robustness", "robustness table", "robustness_all.csv", "robustness.csv", _collect_robustness),
+            ("collect-epochs", "per-epoch selectivity table (training.probe_size > 0)", "epochs_all.csv",
+             "selectivity_epochs.csv", _collect_epochs)):
+        s = sub.add_parser(name, help=f"an experiment's {what} from its runs' tables")
+        s.add_argument("--experiment", required=True)
+        s.add_argument("--alphas", nargs="+", type=float, required=True, help="the configured alphas (each run once)")
+        s.add_argument("--seeds", nargs="+", type=int, required=True, help="the configured seeds")
+        s.add_argument("--out", required=True, help=out)
+        s.add_argument("tables", nargs="+", help=f"{run_file} of every run")
+        s.set_defaults(func=func)
 
     s = sub.add_parser("robustness-measures", help="per network: accuracy, error, drop and relative drop per "
                                                    "corruption and severity and per attack and eps, CE and mCE "

@@ -62,23 +62,8 @@ def read_epochs(path: str | Path, alphas=None, seeds=None) -> pd.DataFrame:
 def collect_epochs(paths: list[str | Path], experiment: str, alphas, seeds) -> pd.DataFrame:
     """The experiment's per-epoch table: every run's, checked (each of ``alphas`` x ``seeds`` once,
     all of ``experiment``), concatenated and sorted."""
-    from ..inputs import input_error
+    from .runs import collect_run_tables
 
-    frames, seen = [], {}
-    for p in paths:
-        df = read_epochs(p)
-        runs = df[["experiment", "alpha", "seed"]].drop_duplicates()
-        if len(runs) != 1 or runs["experiment"].iloc[0] != experiment:
-            raise input_error(p, f"holds runs {runs.values.tolist()}, not one run of experiment {experiment!r}")
-        key = (float(runs["alpha"].iloc[0]), int(runs["seed"].iloc[0]))
-        if key in seen:
-            raise input_error(p, f"holds the run (alpha, seed) = {key}, which {seen[key]} holds too")
-        seen[key] = p
-        frames.append(df)
-    want = {(float(a), int(s)) for a in alphas for s in seeds}
-    missing, extra = sorted(want - set(seen)), sorted(set(seen) - want)
-    if missing or extra:
-        raise ValueError(f"the per-epoch tables of {experiment!r} do not hold the configured runs: missing "
-                         f"{missing[:5]}, unexpected {extra[:5]}")
+    frames = collect_run_tables(paths, read_epochs, experiment, alphas, seeds, "per-epoch tables")
     return pd.concat(frames, ignore_index=True).sort_values(["alpha", "seed", "epoch", "layer_index"],
                                                             kind="stable", ignore_index=True)

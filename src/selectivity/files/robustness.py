@@ -46,26 +46,7 @@ def read_robustness(path: str | Path, alphas=None, seeds=None) -> pd.DataFrame:
 def collect_robustness(paths: list[str | Path], experiment: str, alphas, seeds) -> pd.DataFrame:
     """The experiment's robustness table: every run's table, checked (each of ``alphas`` x ``seeds``
     exactly once, all of ``experiment``), concatenated and sorted."""
-    from ..inputs import input_error
+    from .runs import collect_run_tables
 
-    frames, seen = [], {}
-    for p in paths:
-        df = read_robustness(p)
-        runs = df[["experiment", "alpha", "seed"]].drop_duplicates()
-        if len(runs) != 1 or runs["experiment"].iloc[0] != experiment:
-            raise input_error(p, f"holds runs {runs.values.tolist()}, not one run of experiment {experiment!r}")
-        key = (float(runs["alpha"].iloc[0]), int(runs["seed"].iloc[0]))
-        if key in seen:
-            raise input_error(p, f"holds the run (alpha, seed) = {key}, which {seen[key]} holds too: a run may be "
-                                 "counted once")
-        seen[key] = p
-        frames.append(df)
-    if not frames:
-        raise ValueError("no robustness tables given")
-    want = {(float(a), int(s)) for a in alphas for s in seeds}
-    missing, extra = sorted(want - set(seen)), sorted(set(seen) - want)
-    if missing or extra:
-        raise ValueError(f"the robustness tables of {experiment!r} do not hold the configured runs (alphas "
-                         f"{sorted(map(float, alphas))} x seeds {sorted(map(int, seeds))}): missing {missing[:5]}, "
-                         f"unexpected {extra[:5]}")
+    frames = collect_run_tables(paths, read_robustness, experiment, alphas, seeds, "robustness tables")
     return pd.concat(frames, ignore_index=True).sort_values(["alpha", "seed"], kind="stable", ignore_index=True)

@@ -80,3 +80,32 @@ def read_layers(path: str | Path, alphas=None, seeds=None) -> pd.DataFrame:
     require(per_run.nunique() == 1, path, "its runs do not all have the same unit layers")
     check_runs(per_run.reset_index(), path, alphas, seeds)
     return df
+
+
+def collect_run_tables(paths, reader, experiment: str, alphas, seeds, what: str) -> list[pd.DataFrame]:
+    """Every run's table read with ``reader(path)`` and checked: each holds one run of ``experiment``,
+    no run twice, and together exactly ``alphas`` x ``seeds``. ``what`` names the tables in errors
+    ("robustness tables"). Returns the tables in the order of ``paths``."""
+    from ..inputs import input_error
+
+    frames, seen = [], {}
+    for p in paths:
+        df = reader(p)
+        runs = df[["experiment", "alpha", "seed"]].drop_duplicates()
+        if len(runs) != 1 or runs["experiment"].iloc[0] != experiment:
+            raise input_error(p, f"holds runs {runs.values.tolist()}, not one run of experiment {experiment!r}")
+        key = (float(runs["alpha"].iloc[0]), int(runs["seed"].iloc[0]))
+        if key in seen:
+            raise input_error(p, f"holds the run (alpha, seed) = {key}, which {seen[key]} holds too: a run may be "
+                                 "counted once")
+        seen[key] = p
+        frames.append(df)
+    if not frames:
+        raise ValueError(f"no {what} given")
+    want = {(float(a), int(s)) for a in alphas for s in seeds}
+    missing, extra = sorted(want - set(seen)), sorted(set(seen) - want)
+    if missing or extra:
+        raise ValueError(f"the {what} of {experiment!r} do not hold the configured runs (alphas "
+                         f"{sorted(map(float, alphas))} x seeds {sorted(map(int, seeds))}): missing {missing[:5]}, "
+                         f"unexpected {extra[:5]}")
+    return frames
