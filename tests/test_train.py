@@ -42,8 +42,9 @@ def test_run_outputs_and_safe_checkpoint(synthetic_npz, tmp_path):
     assert [name for name, _ in summary["unit_layers"]] == list(unit_layers(model))
     assert [n for _, n in summary["unit_layers"]][:2] == [4, 4] and summary["test_size"] == 20
     log = pd.read_csv(tmp_path / "log.csv")
-    assert list(log.columns) == ["epoch", "lr", "loss", "ce", "mean_si", "train_accuracy", "val_accuracy", "train_seconds",
-                                   "seconds"]
+    assert list(log.columns) == ["epoch", "lr", "alpha", "loss", "ce", "mean_si", "train_accuracy", "val_accuracy",
+                                 "train_seconds", "seconds"]
+    assert log["alpha"].tolist() == [-1.0] * 4  # constant alpha: every epoch's
     assert log["epoch"].tolist() == [1, 2, 3, 4]
     assert log["lr"].tolist() == pytest.approx([0.05, 0.05, 0.005, 0.0005])
     # loss = CE - alpha * mu_SI with alpha = -1
