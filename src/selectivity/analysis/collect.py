@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..files.runs import LAYERS_TABLE_COLUMNS, RUN_COLUMNS, RUN_KEY, RUNS_TABLE_COLUMNS, read_summary, read_units
+from ..files.runs import LAST_COLUMNS, LAYERS_TABLE_COLUMNS, RUN_COLUMNS, RUN_KEY, RUNS_TABLE_COLUMNS, read_summary, read_units
 from ..inputs import input_error
 from .unit_metrics import layer_summary, network_summary
 
@@ -20,7 +20,7 @@ def collect(summary_paths: list[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame
     runs, layers, seen = [], [], {}
     for p in summary_paths:
         summary = read_summary(p)
-        row = {c: summary[c] for c in RUN_COLUMNS}
+        row = {c: summary[c] for c in RUN_COLUMNS} | {c: summary.get(c, float("nan")) for c in LAST_COLUMNS}
         key = tuple(row[c] for c in RUN_KEY)
         if key in seen:
             raise input_error(p, f"holds the run (experiment, alpha, seed) = {key}, which {seen[key]} holds too: "

@@ -1,8 +1,9 @@
 """The format of the runs and layers tables (columns, readers, checks) and of the training summary
 and units table they are built from (built by ``selectivity.analysis.collect``):
 
-- runs table: one row per run: experiment, alpha, seed, test accuracy, training's test-set mean SI,
-  and the analysis' network values in both readings of "mean over the network" (see
+- runs table: one row per run: experiment, alpha, seed, test accuracy, training's test-set mean SI
+  (of the best-validation epoch's network, the run's model), the same of the last epoch's network
+  (LAST_COLUMNS), and the analysis' network values in both readings of "mean over the network" (see
   ``selectivity.analysis.unit_metrics.network_summary``): mean_si, median_si, mean_si_alive,
   mean_precision, dead_fraction (Eq. 3: mean over layers of the per-layer values) and
   units_mean_si, ... (over all units pooled), with n_units and n_si_outside (units whose SI
@@ -24,7 +25,10 @@ from ..inputs import input_error, read_csv, read_json, require
 
 RUN_COLUMNS = ["experiment", "dataset", "model", "alpha", "seed", "test_accuracy", "test_mean_si",
                "best_epoch", "best_val_accuracy", "epochs", "config_hash"]
-RUNS_TABLE_COLUMNS = RUN_COLUMNS + NETWORK_COLUMNS
+# the last epoch's network (the run's model is the best-validation epoch's): summaries written before
+# these keys existed give NaN, and what reads them (``require_last``) says to retrain
+LAST_COLUMNS = ["last_epoch", "last_val_accuracy", "last_test_accuracy", "last_test_mean_si"]
+RUNS_TABLE_COLUMNS = RUN_COLUMNS + LAST_COLUMNS + NETWORK_COLUMNS
 LAYERS_TABLE_COLUMNS = ["experiment", "alpha", "seed"] + LAYER_COLUMNS
 SUMMARY_KEYS = RUN_COLUMNS + ["unit_layers"]
 RUN_KEY = ["experiment", "alpha", "seed"]
@@ -32,6 +36,16 @@ RUN_KEY = ["experiment", "alpha", "seed"]
 
 def read_summary(path: str | Path) -> dict:
     return read_json(path, SUMMARY_KEYS)
+
+
+def require_last(runs: pd.DataFrame, what: str) -> None:
+    """Raise unless every run has the last epoch's reading (LAST_COLUMNS), naming the runs without it."""
+    missing = runs[runs["last_test_accuracy"].isna()]
+    if len(missing):
+        raise ValueError(f"{what} reads the last epoch's network, which {len(missing)} run(s) have not recorded "
+                         f"(e.g. experiment {missing['experiment'].iloc[0]!r}, alpha {missing['alpha'].iloc[0]:g}, "
+                         f"seed {int(missing['seed'].iloc[0])}): their summary.json predates the last_* keys; "
+                         "retrain them (snakemake --forcerun train) to get it")
 
 
 def read_units(path: str | Path, unit_layers: list[tuple[str, int]]) -> pd.DataFrame:

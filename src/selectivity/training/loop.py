@@ -3,7 +3,8 @@
 mu_SI (Eq. 3) is computed on every minibatch from the unit activations recorded by
 ``UnitRecorder``; alpha < 0 penalizes class selectivity, alpha > 0 promotes it. A run keeps the
 parameters of the epoch with the best validation accuracy and reports the test accuracy and
-test-set mean SI of that model. It trains and validates on the prepared file's splits, or on the
+test-set mean SI of that model, and those of the last epoch's network too (``last_*``; the
+reading a schedule that regularizes late needs). It trains and validates on the prepared file's splits, or on the
 run's own (``train_size``, ``val_draw``: see ``selectivity.data.run_splits``).
 
 ``train_run`` trains one (alpha, seed) run; ``train_runs`` trains K seeds of one (experiment, alpha)
@@ -224,13 +225,23 @@ def measure_probe(run: Run, epoch: int, alpha: float) -> None:
 
 
 def finish_run(run: Run, speed: Speed, progress) -> dict:
-    """Load the best epoch's weights, evaluate on the test set, write model.pt, log.csv and
-    summary.json (atomically), remove the resume state. Returns the summary."""
+    """Evaluate the last epoch's network on the test set (the ``last_*`` keys), load the best
+    epoch's weights and evaluate them (the paper's reading: ``test_accuracy``, ``test_mean_si``),
+    write model.pt (the best epoch's), log.csv and summary.json (atomically), remove the resume
+    state. Returns the summary."""
     cfg, data, model = run.cfg, run.data, run.model
     if run.best["state_dict"] is None:
         raise ValueError(f"{run.tag} no epoch was trained (epochs={cfg.epochs})")
+    last_epoch = run.log[-1]["epoch"]
+    last = None  # the last epoch's network, when it is not the best one (else the same numbers)
+    if run.best["epoch"] != last_epoch:
+        last = _evaluate_best(cfg, data, model, run.transform(nhwc=False), speed.device)
     model.load_state_dict(run.best["state_dict"])
     summary = _evaluate_best(cfg, data, model, run.transform(nhwc=False), speed.device)
+    last = last or summary
+    summary.update(last_epoch=last_epoch, last_val_accuracy=run.log[-1]["val_accuracy"],
+                   last_test_accuracy=last["test_accuracy"], last_test_mean_si=last["test_mean_si"],
+                   last_test_layer_si=last["test_layer_si"])
     summary.update(config_hash=cfg.hash(), best_epoch=run.best["epoch"], best_val_accuracy=run.best["val_accuracy"],
                    num_parameters=count_parameters(model), train_images=len(data.train.labels),
                    val_images=len(data.val.labels))
