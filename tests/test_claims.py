@@ -164,7 +164,9 @@ def test_every_claim_has_words_source_figures_and_rule():
     from selectivity.plots.specs import FIGURES
 
     for c in CLAIMS.values():
-        assert c.words and c.source[:3] in ("000", "002", "003") and c.rule, c.id
+        # the seed files, or the follow-up the dynamics issue cites (claims 9a, 9b)
+        assert c.words and (c.source[:3] in ("000", "002", "003") or c.source.startswith("Ranadive et al. 2023")) \
+            and c.rule, c.id
         assert all(f in FIGURES for f in c.figures), (c.id, c.figures)
 
 
@@ -248,6 +250,7 @@ def params(experiments):
     return {"experiments": {e: {"model": "resnet20", "dataset": "synthetic", "leaky": "leaky" in e,
                                 "alphas": [-10.0, -2.0, 0.0, 2.0, 10.0], "seeds": [0, 1, 2, 3]} for e in experiments},
             "similarity": {}, "similarity_settings": {}, "robustness": {}, "network_mean": "layers",
+            "dynamics": {}, "schedules": {},
             "stats": {"ci": 0.95, "n_bootstrap": 300, "bootstrap_seed": 0, "equal_var": True},
             "claims": {"level": 0.05, "selectivity_factor": 2.5, "small_drop": 2.5}}
 
@@ -281,6 +284,90 @@ def test_claims_table_says_fails_when_the_data_disagree():
     assert v["1b:resnet20"] == "inconclusive"  # no alpha cuts SI at all: a stronger one might
     costly = fake_runs(acc={-10: 0.5, -2: 0.6, 0: 0.91, 2: 0.80, 10: 0.30})  # the cuts cost accuracy
     assert verdicts(claims_table(params(["resnet20"]), {"resnet20": costly}, {}, {}))["1b:resnet20"] == "fails"
+
+
+# ---------------------------------------------------------------- the follow-up's claims (9a, 9b)
+
+def test_rise_then_decline_can_say_each_verdict():
+    up, down, flat = ({"mean": m, "ci_low": m - 0.01, "ci_high": m + 0.01, "p": p, "n": 4}
+                      for m, p in ((0.1, 1e-4), (-0.02, 1e-3), (0.001, 0.6)))
+    assert rules.rise_then_decline(up, down, 0.05, "s").verdict == "holds"
+    assert rules.rise_then_decline(up, up, 0.05, "s").verdict == "fails"  # still rising after the peak
+    assert rules.rise_then_decline(down, down, 0.05, "s").verdict == "fails"  # falls from the start
+    assert rules.rise_then_decline(up, flat, 0.05, "s").verdict == "inconclusive"
+    v = rules.rise_then_decline(up, down, 0.05, "s")
+    assert v.value == -0.02 and v.n == 4 and "rise 0.1" in v.detail
+
+
+def fake_epochs(curve, experiment="dyn", n=4, seed=0):
+    """A per-epoch table (EPOCH_COLUMNS) at alpha 0 and -10: network SI ``curve[k]`` after epoch k
+    at alpha 0 (plus noise), a falling curve at alpha -10; two unit layers per network."""
+    from selectivity.files.epochs import EPOCH_COLUMNS, NETWORK
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for alpha in (-10.0, 0.0):
+        for s in range(n):
+            for k, si in enumerate(curve if alpha == 0 else np.linspace(curve[0], 0.02, len(curve))):
+                value = si + rng.normal(0, 0.003)
+                for i, layer in enumerate(("l0", "l1", NETWORK)):
+                    rows.append({**dict.fromkeys(EPOCH_COLUMNS, 0.0), "experiment": experiment, "alpha": alpha,
+                                 "seed": s, "epoch": k, "epoch_alpha": 0.0 if k == 0 else alpha, "layer": layer,
+                                 "layer_index": -1 if layer == NETWORK else i, "mean_si": value,
+                                 "probe_accuracy": 0.5, "probe_size": 100})
+    return pd.DataFrame(rows)[EPOCH_COLUMNS]
+
+
+def schedule_params(labels=("always", "early", "late")):
+    p = params(["dyn"])
+    p["experiments"]["dyn"]["alphas"] = [-10.0, 0.0]
+    p["dynamics"] = {"dyn": {"alphas": [-10.0, 0.0], "seeds": [0, 1, 2, 3], "early_epoch": 2}}
+    p["schedules"] = {"dynamics_schedules": {"experiments": ["dyn", "dyn_early", "dyn_late"], "labels": list(labels),
+                                             "alpha": None, "test": "t", "expected": {}}}
+    return p
+
+
+def schedule_tables(early, late, last_late=None):
+    runs = {"dyn": fake_runs("dyn", si={-10: 0.05, 0: 0.3}, acc={-10: 0.88, 0: 0.9})}
+    for name, acc in (("dyn_early", early), ("dyn_late", late)):
+        runs[name] = fake_runs(name, si={-10: 0.05}, acc={-10: acc}, seed=len(name))
+    for t in runs.values():
+        t["last_test_accuracy"] = t["test_accuracy"] - 0.001
+    if last_late is not None:
+        runs["dyn_late"]["last_test_accuracy"] = last_late
+    return runs
+
+
+def test_the_follow_ups_claims_are_decided_from_the_epochs_and_schedules_tables():
+    from selectivity.claims.evaluate import claims_table
+
+    rise_fall = [0.13, 0.26, 0.27, 0.25, 0.24, 0.23, 0.22, 0.22, 0.21]
+    df = claims_table(schedule_params(), schedule_tables(0.80, 0.89), {}, {}, {"dyn": fake_epochs(rise_fall)})
+    v = verdicts(df)
+    assert v["9a:dyn"] == "holds" and v["9b:dynamics_schedules"] == "holds"
+    rows = df[df["claim"] == "9a"].set_index("variant")
+    assert set(rows.index) == {"peak=fixed epoch 2", "peak=peak of the mean curve"}
+    assert rows.loc["peak=fixed epoch 2", "configured"] and not rows.loc["peak=peak of the mean curve", "configured"]
+    b = df[df["claim"] == "9b"].set_index("variant")
+    assert b.loc["epoch_reading=best-validation epoch", "configured"]
+    assert b.loc["epoch_reading=best-validation epoch", "value"] == pytest.approx(9.0, abs=1.0)  # points, late − early
+    # SI still rising at the end: the fixed reading fails (the mean-curve peak is the last epoch: no decline)
+    rising = list(np.linspace(0.13, 0.3, 9))
+    v = verdicts(claims_table(schedule_params(), schedule_tables(0.89, 0.80), {}, {}, {"dyn": fake_epochs(rising)}))
+    assert v["9a:dyn"] == "fails" and v["9b:dynamics_schedules"] == "fails"
+    # the late schedule collapses only in its last epoch: the readings disagree
+    df = claims_table(schedule_params(), schedule_tables(0.80, 0.89, last_late=0.5), {}, {},
+                      {"dyn": fake_epochs(rise_fall)})
+    b = df[df["claim"] == "9b"].set_index("variant")["verdict"]
+    assert b["epoch_reading=best-validation epoch"] == "holds" and b["epoch_reading=last epoch"] == "fails"
+    df = claims_table(schedule_params(), schedule_tables(0.80, 0.89, last_late=np.nan), {}, {},
+                      {"dyn": fake_epochs(rise_fall)})
+    assert df[df["claim"] == "9b"].set_index("variant")["verdict"]["epoch_reading=last epoch"] == "not configured"
+    v = verdicts(claims_table(schedule_params(("a", "b", "c")), schedule_tables(0.8, 0.89), {}, {},
+                              {"dyn": fake_epochs(rise_fall)}))
+    assert v["9b:dynamics_schedules"] == "not configured"
+    v = verdicts(claims_table(params(["resnet20"]), {"resnet20": fake_runs()}, {}, {}))
+    assert v["9a:"] == v["9b:"] == "not configured"
 
 
 def test_readme_blocks_are_rewritten_and_checked(tmp_path):

@@ -144,6 +144,61 @@ def test_probe_table_saved_epochs_and_resume_mid_schedule(synthetic_npz, tmp_pat
 
 
 @pytest.mark.slow
+def test_the_summary_reads_the_last_epochs_network_besides_the_best(synthetic_npz, tmp_path):
+    """last_test_accuracy / last_test_mean_si are those of the network after the last epoch (saved
+    here as epoch_4/model.pt), whichever epoch validated best; model.pt stays the best epoch's."""
+    data = load_prepared(synthetic_npz)
+    c = cfg(alpha_schedule=LATE, save_epochs=[4], epochs=4)
+    summary = train_run(c, data, tmp_path / "run", progress=quiet)
+    log = pd.read_csv(tmp_path / "run" / "log.csv")
+    assert summary["last_epoch"] == 4 and summary["last_val_accuracy"] == log["val_accuracy"].iloc[-1]
+    mean, std = torch.tensor(data.mean), torch.tensor(data.std)
+
+    def test_accuracy(path):
+        model, info = load_model(path)
+        model.eval()
+        with torch.no_grad():
+            x = (data.test.images.float() / 255 - mean[:, None, None]) / std[:, None, None]
+            return (model(x).argmax(1) == data.test.labels).float().mean().item(), info["epoch"]
+
+    last, epoch = test_accuracy(epoch_model_path(tmp_path / "run", 4))
+    best, best_epoch = test_accuracy(tmp_path / "run" / "model.pt")
+    assert epoch == 4 and best_epoch == summary["best_epoch"]
+    assert summary["last_test_accuracy"] == pytest.approx(last, abs=1e-6)
+    assert summary["test_accuracy"] == pytest.approx(best, abs=1e-6)
+    if summary["best_epoch"] == 4:
+        assert summary["last_test_mean_si"] == summary["test_mean_si"]
+
+
+def test_the_schedules_figure_reads_both_the_best_and_the_last_epoch():
+    """A late schedule whose runs kept an unregularized epoch matches "never" in the best-epoch
+    reading and differs in the last-epoch one; the tests against "never" and between schedules are
+    Bonferroni-corrected in their own families."""
+    from selectivity.files.runs import RUNS_TABLE_COLUMNS, require_last
+    from selectivity.plots.dynamics import schedule_stats
+
+    rows = []
+    for name, best, last in (("never", 0.90, 0.90), ("early", 0.80, 0.80), ("late", 0.90, 0.70)):
+        for seed in range(4):
+            noise = 0.002 * (seed - 1.5)
+            rows.append({**dict.fromkeys(RUNS_TABLE_COLUMNS, 0.0), "experiment": name, "seed": seed,
+                         "schedule": name, "test_accuracy": best + noise, "last_test_accuracy": last + noise})
+    table = pd.DataFrame(rows)
+    opts = {"ci": 0.95, "n_bootstrap": 200, "seed": 0, "equal_var": True}
+    best = schedule_stats(table, "test_accuracy", ["early", "late"], "t", [(0.05, "*")], opts).set_index("schedule")
+    last = schedule_stats(table, "last_test_accuracy", ["early", "late"], "t", [(0.05, "*")], opts).set_index("schedule")
+    assert list(best.index) == ["never", "early", "late", "late vs early"]
+    assert best.loc["late", "p"] == pytest.approx(1.0) and best.loc["late", "stars"] == ""
+    assert last.loc["late", "stars"] == "*" and last.loc["late", "mean"] == pytest.approx(0.70)
+    assert last.loc["late vs early", "statistic"] < 0 < best.loc["late vs early", "statistic"]
+    assert best.loc["early", "p_corrected"] == pytest.approx(min(1.0, 2 * best.loc["early", "p"]))
+    assert best.loc["late vs early", "p_corrected"] == best.loc["late vs early", "p"]  # one pair
+    require_last(table, "this test")
+    with pytest.raises(ValueError, match="predates the last_\\* keys"):
+        require_last(table.assign(last_test_accuracy=float("nan")), "this test")
+
+
+@pytest.mark.slow
 def test_a_stack_follows_the_schedule_and_measures_the_same_probe(synthetic_npz, tmp_path):
     data = load_prepared(synthetic_npz)
     cfgs = [cfg(seed=s, alpha_schedule=LATE, probe_size=6, epochs=4) for s in (0, 1)]

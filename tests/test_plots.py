@@ -57,7 +57,9 @@ def fake_runs(name, alphas=ALPHAS, n_seeds=N_SEEDS):
                         "n_units": 40, "n_si_outside": int(a == 10.0) * 2, "best_epoch": 3, "epochs": 4,
                         "mean_si_null": 0.08, "units_mean_si_null": 0.09, "mean_precision_all": 0.3 + si / 2,
                         "units_mean_precision_all": 0.31 + si / 2,
-                        "config_hash": "h", "best_val_accuracy": 0.9})
+                        "config_hash": "h", "best_val_accuracy": 0.9, "last_epoch": 4, "last_val_accuracy": 0.89,
+                        "last_test_mean_si": si + 0.003})
+            row["last_test_accuracy"] = row["test_accuracy"] - 0.004
             runs.append(row)
             for layer in range(N_LAYERS):
                 layers.append({**dict.fromkeys(LAYER_COLUMNS, 0.0),  # a quantity added later: 0

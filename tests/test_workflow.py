@@ -498,8 +498,14 @@ def test_the_dynamics_preset_builds_its_figures_from_per_epoch_tables_and_epoch_
         assert (figures / f"{fig}.pdf").read_bytes()[:5] == b"%PDF-"
     sched = pd.read_csv(figures / "dynamics_schedules.csv")
     assert {"never", "always", "early", "late", "late vs early"} <= set(sched["schedule"])
+    assert {"test_accuracy", "last_test_accuracy", "test_mean_si", "last_test_mean_si"} <= set(sched["quantity"])
     si = pd.read_csv(figures / "dynamics_si.csv")
     assert si["test"].fillna("").str.contains("decline: last epoch vs peak").sum() == 4  # 2 alphas x 2 readings
+    # the follow-up's claims, decided from the per-epoch table and the schedules' runs tables
+    claims = pd.read_csv(figures / "claims.csv")
+    nine = claims[claims["claim"].isin(["9a", "9b"])]
+    assert set(zip(nine["claim"], nine["experiment"])) == {("9a", "dynamics"), ("9b", "dynamics_schedules")}
+    assert len(nine) == 4 and "not configured" not in set(nine["verdict"]) and nine["configured"].sum() == 2
     assert "Nothing to be done" in tiny_run(repo, "-n", config=config)
     # a schedule is part of its runs' hash: changing one reruns that experiment's runs and what reads them
     text = (repo / config).read_text()
@@ -509,6 +515,7 @@ def test_the_dynamics_preset_builds_its_figures_from_per_epoch_tables_and_epoch_
     jobs = dry_jobs(repo, "config/changed.yaml")
     assert {k: v for k, v in jobs.items() if k.startswith("train")} == {"train": 2}
     assert jobs["collect_runs"] == 1 and "figure_dynamics_schedules" in jobs and "figure_dynamics_si" not in jobs
+    assert jobs["claims"] == 1
 
 
 def test_the_dynamics_preset_declares_twelve_fashion_runs_with_probes_and_epoch_models(tmp_path):

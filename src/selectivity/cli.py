@@ -291,7 +291,8 @@ def _claims_table(args) -> None:
     params = _section_settings(args, claims_params)
     runs = {e: p[-1] for e, p in _name_path_pairs(args.runs, "--runs").items()}
     robustness = {e: p[-1] for e, p in _name_path_pairs(args.robustness, "--robustness").items()}
-    df = build_claims(params, runs, _name_path_pairs(args.similarity, "--similarity"), robustness)
+    epochs = {e: p[-1] for e, p in _name_path_pairs(args.epochs, "--epochs").items()}
+    df = build_claims(params, runs, _name_path_pairs(args.similarity, "--similarity"), robustness, epochs)
     write_claims(df, args.out)
     if args.html:
         with atomic_path(args.html) as tmp:
@@ -480,6 +481,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--runs", action="append", default=[], help="EXPERIMENT=runs_all.csv (one per experiment)")
     s.add_argument("--similarity", action="append", default=[], help="EXPERIMENT=similarity table (repeat)")
     s.add_argument("--robustness", action="append", default=[], help="EXPERIMENT=robustness_all.csv")
+    s.add_argument("--epochs", action="append", default=[], help="EXPERIMENT=epochs_all.csv (training.probe_size > 0)")
     s.add_argument("--out", required=True, help="claims CSV")
     s.add_argument("--html", help="the report's claims page (HTML)")
     s.set_defaults(func=_claims_table)

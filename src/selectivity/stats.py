@@ -92,6 +92,22 @@ def compare_to_control(
     return out
 
 
+def pairwise_tests(df: pd.DataFrame, value: str, group: str, names, test: str = "t",
+                   equal_var: bool = True) -> pd.DataFrame:
+    """Every pair (a, b) of the groups ``names`` (a listed before b): an independent test of ``value``
+    in group b against group a, Bonferroni-corrected over the pairs. One row per pair:
+    [group ("b vs a"), statistic, p, p_corrected]."""
+    names = list(names)
+    rows = []
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            t, p = two_sample_test(df.loc[df[group] == b, value], df.loc[df[group] == a, value], test, equal_var)
+            rows.append({group: f"{b} vs {a}", "statistic": t, "p": p})
+    out = pd.DataFrame(rows, columns=[group, "statistic", "p"])
+    out["p_corrected"] = bonferroni(out["p"]) if len(out) else []
+    return out
+
+
 def compare_signs(df: pd.DataFrame, value: str, ci: float = STATS["ci"], n_bootstrap: int = STATS["n_bootstrap"],
                   seed: int = 0, test: str = "ranksum", equal_var: bool = True) -> pd.DataFrame:
     """alpha < 0 against alpha > 0 at equal |alpha|: Wilcoxon rank-sum (the paper's; or ``test``

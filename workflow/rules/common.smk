@@ -294,14 +294,20 @@ CLAIMS_CODE = code("claims-table")
 
 
 def claims_inputs():
-    """(experiment, path) of every table the claims table reads, by kind: every experiment's runs
-    table, the similarity tables of the experiments Figure 3 shows, the robustness tables of
-    robustness.experiments."""
+    """(experiment, path) of every table the claims table reads, by kind: the runs table of every
+    experiment with alpha = 0 runs and of the schedules figures' experiments, the similarity tables
+    of the experiments Figure 3 shows, the robustness tables of robustness.experiments, the
+    per-epoch tables of the experiments with a probe and alpha = 0 runs."""
     p = CLAIMS_PARAMS
+    runs = dict.fromkeys(p["experiments"])
+    for s in p["schedules"].values():
+        runs.update(dict.fromkeys(s["experiments"]))
     return {
         "runs": [
-            (e, pattern(layout.RUNS_TABLE, experiment=e, subset="all"))
-            for e in p["experiments"]
+            (e, pattern(layout.RUNS_TABLE, experiment=e, subset="all")) for e in runs
+        ],
+        "epochs": [
+            (e, pattern(layout.EPOCHS_TABLE, experiment=e)) for e in p["dynamics"]
         ],
         "similarity": [
             (e, pattern(layout.SIMILARITY_TABLE, experiment=e, alpha=a))
@@ -322,7 +328,7 @@ def claims_tables(wildcards):
 
 
 def claims_input_args(wildcards, input):
-    """--runs / --similarity / --robustness EXPERIMENT=PATH for the claims table's inputs."""
+    """--runs / --epochs / --similarity / --robustness EXPERIMENT=PATH for the claims table's inputs."""
     return " ".join(
         f"--{kind} {name}={path}"
         for kind, pairs in claims_inputs().items()

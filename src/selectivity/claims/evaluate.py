@@ -288,12 +288,64 @@ def _same_laws(t: Table, p: dict, opts: dict, runs: dict[str, pd.DataFrame]) -> 
                           corr == "bonferroni", correction=corr)
 
 
+def _dynamics_claims(t: Table, name: str, epochs: pd.DataFrame, p: dict, opts: dict) -> None:
+    """Claim 9a on one experiment's per-epoch table: at alpha = 0, the rise-and-decline tests of the
+    si_dynamics figure, in both readings of the peak."""
+    from ..files.epochs import NETWORK
+    from ..plots.dynamics import rise_and_decline
+
+    network = epochs[(epochs["layer"] == NETWORK) & (epochs["alpha"] == 0)]
+    early = p["dynamics"][name]["early_epoch"] or max(1, int(network["epoch"].max()) // 4)
+    tests = rise_and_decline(network, early, opts)
+    for reading, sub in tests.groupby("reading", sort=False):
+        rise = sub[sub["test"].str.startswith("rise")].iloc[0]
+        decline = sub[sub["test"].str.startswith("decline")].iloc[0]
+        statistic = (f"network SI (probe) at α = 0: epoch {int(decline['last_epoch'])} − epoch "
+                     f"{int(decline['peak_epoch'])} (peak; rise from epoch 0 in detail)")
+        t.add("9a", name, rules.rise_then_decline(rise, decline, p["claims"]["level"], statistic),
+              reading.startswith("fixed"), peak=reading)
+
+
+def _schedule_claims(t: Table, fig: str, runs: dict[str, pd.DataFrame], s: dict, p: dict, opts: dict) -> None:
+    """Claim 9b on one schedules figure: its "late" schedule against its "early" one, at the
+    figure's alpha, in both readings of a run's final network."""
+    from ..plots.dynamics import READINGS, schedule_runs
+    from ..stats import two_sample_test
+
+    labels = [str(label) for label in s["labels"]]
+    named = {label.lower(): label for label in labels}
+    if "early" not in named or "late" not in named:
+        t.add("9b", fig, rules.not_configured(f"figure {fig}'s labels {labels} name no 'early' and 'late' schedule"),
+              True)
+        return
+    table, alpha = schedule_runs([runs[e] for e in s["experiments"]], labels, s["alpha"])
+    for accuracy, _, reading in READINGS:
+        early = 100 * table.loc[table["schedule"] == named["early"], accuracy].to_numpy(float)
+        late = 100 * table.loc[table["schedule"] == named["late"], accuracy].to_numpy(float)
+        if np.isnan(early).any() or np.isnan(late).any():
+            verdict = rules.not_configured("the runs have not recorded the last epoch's network (summaries from "
+                                           "before the last_* keys): retrain them")
+        else:
+            _, pval = two_sample_test(late, early, s["test"], opts["equal_var"])
+            ci = (np.nan, np.nan)
+            if len(early) > 1 and len(late) > 1:
+                interval = sps.ttest_ind(late, early, equal_var=opts["equal_var"]).confidence_interval(opts["ci"])
+                ci = (float(interval.low), float(interval.high))
+            verdict = rules.slope_sign(float(late.mean() - early.mean()), ci, pval, len(late) + len(early), 1,
+                                       p["claims"]["level"],
+                                       f"test accuracy (points), late − early at α = {alpha:g} ({reading})",
+                                       what="late − early")
+        t.add("9b", fig, verdict, reading == READINGS[0][2], epoch_reading=reading)
+
+
 def claims_table(params: dict, runs: dict[str, pd.DataFrame], pairs: dict[str, pd.DataFrame],
-                 robustness: dict[str, pd.DataFrame]) -> pd.DataFrame:
+                 robustness: dict[str, pd.DataFrame], epochs: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """The claims table (CLAIMS_COLUMNS). params: ``claims.params.claims_params``; runs: every
-    experiment's checked runs table (all alphas); pairs: the similarity tables of
-    params["similarity"]'s experiments; robustness: the robustness tables of params["robustness"]'s."""
+    experiment's checked runs table (all alphas), those of the schedules figures' experiments
+    included; pairs: the similarity tables of params["similarity"]'s experiments; robustness: the
+    robustness tables of params["robustness"]'s; epochs: the per-epoch tables of params["dynamics"]'s."""
     opts = stats_options(params["stats"])
+    epochs = epochs or {}
     t = Table()
     for name, x in params["experiments"].items():
         (_leaky_claims if x["leaky"] else _selectivity_claims)(t, name, runs[name], params, opts)
@@ -310,20 +362,33 @@ def claims_table(params: dict, runs: dict[str, pd.DataFrame], pairs: dict[str, p
         for claim in ("8e", "8f"):
             t.add(claim, "", rules.not_configured("no leaky-ReLU experiment in the config"), True)
     _same_laws(t, params, opts, runs)
+    if not params["dynamics"]:
+        t.add("9a", "", rules.not_configured("no experiment with a per-epoch probe (training.probe_size) and "
+                                             "α = 0 runs"), True)
+    for name in params["dynamics"]:
+        _dynamics_claims(t, name, epochs[name], params, opts)
+    if not params["schedules"]:
+        t.add("9b", "", rules.not_configured("no schedules figure in the config"), True)
+    for fig, s in params["schedules"].items():
+        _schedule_claims(t, fig, runs, s, params, opts)
     order = {c: i for i, c in enumerate(CLAIMS)}
     out = t.frame()
     return out.sort_values("claim", key=lambda s: s.map(order), kind="stable", ignore_index=True)
 
 
 def build_claims(params: dict, runs: dict[str, str], similarity: dict[str, list[str]],
-                 robustness: dict[str, str]) -> pd.DataFrame:
+                 robustness: dict[str, str], epochs: dict[str, str] | None = None) -> pd.DataFrame:
     """The claims table from the files (each read and checked against the runs the config
-    declares): runs tables by experiment, similarity tables (one per alpha <= 0) and robustness
-    tables of the experiments ``params`` lists."""
+    declares): runs tables by experiment (those of the schedules figures included), similarity
+    tables (one per alpha <= 0), robustness tables and per-epoch tables of the experiments
+    ``params`` lists."""
+    from ..files.epochs import read_epochs
     from ..files.similarity import read_pairs
     from ..errors import InputError
     from ..files.robustness import read_robustness
     from ..files.runs import read_runs
+
+    epochs = epochs or {}
 
     def need(kind: str, have: dict, want) -> None:
         missing = [e for e in want if e not in have]
@@ -331,12 +396,18 @@ def build_claims(params: dict, runs: dict[str, str], similarity: dict[str, list[
             raise InputError(f"claims: no {kind} given for experiments {missing} (the config's claims need them; "
                              f"the workflow's rule `claims` passes them)")
 
-    need("runs table", runs, params["experiments"])
+    expected = {e: {"alphas": v["alphas"], "seeds": v["seeds"]} for e, v in params["experiments"].items()}
+    for s in params["schedules"].values():
+        for e, v in s["expected"].items():
+            expected.setdefault(e, v)
+    need("runs table", runs, expected)
     need("similarity tables", similarity, params["similarity"])
     need("robustness table", robustness, params["robustness"])
+    need("per-epoch table", epochs, params["dynamics"])
     x = params["experiments"]
-    tables = {e: read_runs(runs[e], x[e]["alphas"], x[e]["seeds"]) for e in x}
+    tables = {e: read_runs(runs[e], v["alphas"], v["seeds"]) for e, v in expected.items()}
+    per_epoch = {e: read_epochs(epochs[e], v["alphas"], v["seeds"]) for e, v in params["dynamics"].items()}
     pairs = {e: read_pairs(similarity[e], params["similarity"][e], params["similarity_settings"])
              for e in params["similarity"]}
     rob = {e: read_robustness(robustness[e], x[e]["alphas"], x[e]["seeds"]) for e in params["robustness"]}
-    return claims_table(params, tables, pairs, rob)
+    return claims_table(params, tables, pairs, rob, per_epoch)

@@ -1,6 +1,7 @@
 """The paper's claims, one entry each: the claim in the paper's words and where it says it (seed
 files: 000 = the abstract of the Tiny ImageNet version, 002 = the ICLR paper, 003 = the companion
-robustness result), the figures whose statistics decide it, and its decision rule (a function of
+robustness result; claims 9a and 9b: the follow-up, Ranadive, Thakurdesai, Morcos, Leavitt & Deny,
+"On the special role of class-selective neurons in early training", TMLR 2023), the figures whose statistics decide it, and its decision rule (a function of
 ``claims.rules``, applied by ``claims.evaluate``). Adding a claim is one entry here and, if it
 needs a new kind of statistic, one branch in ``claims.evaluate``.
 
@@ -108,6 +109,22 @@ CLAIMS: dict[str, Claim] = {c.id: c for c in (
     Claim("8f", "using leaky-ReLUs does not rescue class selectivity-induced performance deficits",
           "002 §4.3, Fig. A10", ("figA10",),
           "as 3b, per leaky-ReLU experiment", ("correction",)),
+    # the follow-up (Ranadive, Thakurdesai, Morcos, Leavitt & Deny, TMLR 2023), from its abstract
+    Claim("9a", "class-selective neurons emerge during the first few epochs of training, before receding rapidly",
+          "Ranadive et al. 2023, abstract", ("dynamics_si",),
+          "at α = 0, the probe's network mean SI (Eq. 3) rises from the initialized network to the peak "
+          "(paired t-test over networks, peak − epoch 0 > 0) and declines by the last epoch (last − peak < 0), "
+          "both significantly; fails if either goes significantly the other way. \"Rapidly\" is not tested. "
+          "The peak is a fixed early epoch (the si_dynamics figure's early_epoch; the configured reading) or "
+          "where the mean curve peaks (chosen from the same data, which favours a decline)",
+          ("peak",)),
+    Claim("9b", "suppressing these neurons early in training drastically harms performance, while doing so later "
+          "has little effect", "Ranadive et al. 2023, abstract", ("dynamics_schedules",),
+          "at the same α, the late-only schedule is more accurate than the early-only one (test of the schedules "
+          "figure: t-test, or rank-sum where the figure says so), significantly; fails if the early-only is "
+          "significantly more accurate. Read at each run's best-validation epoch (the paper's protocol, the "
+          "configured reading) and at its last epoch",
+          ("epoch_reading",)),
 )}
 
 # The variant axes: key -> (what it is, its values; the first is the configured / paper's choice
@@ -121,4 +138,6 @@ VARIANTS = {
     "precision": "precision over live units (dead units left out) or over all units",
     "no_impact": "claim 1b's 'no impact on test accuracy': not significant (the paper's) or within claims.small_drop",
     "adjustment": "none, or at equal clean accuracy (OLS with the clean-accuracy covariate)",
+    "peak": "claim 9a's peak epoch: a fixed early epoch (chosen before looking) or where the mean curve peaks",
+    "epoch_reading": "a run's final network: its best-validation epoch (the paper's protocol) or its last epoch",
 }

@@ -215,13 +215,13 @@ def ratio_above_one(ratios: pd.DataFrame, level: float, p_column: str) -> Verdic
 
 
 def slope_sign(slope: float, ci: tuple[float, float], p: float, n: int, sign: int, level: float,
-               statistic: str) -> Verdict:
-    """A fitted slope claimed to have sign ``sign``: holds if it has, significantly; fails if it has
-    the other sign, significantly; inconclusive otherwise."""
+               statistic: str, what: str = "slope") -> Verdict:
+    """A fitted slope (or any tested ``what``, e.g. a difference) claimed to have sign ``sign``: holds
+    if it has, significantly; fails if it has the other sign, significantly; inconclusive otherwise."""
     base = dict(statistic=statistic, value=slope, ci_low=ci[0], ci_high=ci[1], p=p, n=n)
     if not np.isfinite(slope):
-        return Verdict(INCONCLUSIVE, **base, detail="no fit (too few networks)")
-    text = f"slope {slope:.3g}, p = {p:.2g}"
+        return Verdict(INCONCLUSIVE, **base, detail=f"no {what} (too few networks)")
+    text = f"{what} {slope:.3g}, p = {p:.2g}"
     if _significant(p, level):
         return Verdict(HOLDS if np.sign(slope) == sign else FAILS, **base, detail=text)
     return Verdict(INCONCLUSIVE, **base, detail=text)
@@ -262,6 +262,24 @@ def gain(stats: pd.DataFrame, level: float, p_column: str, what: str = "test acc
     text = f"{best['mean']:.3g} at α = {_a(best['alpha'])} vs {c:.3g} at α = 0"
     if _significant(best[p_column], level):
         return Verdict(HOLDS if best["mean"] > c else FAILS, **base, detail=text)
+    return Verdict(INCONCLUSIVE, **base, detail=text)
+
+
+def rise_then_decline(rise: dict, decline: dict, level: float, statistic: str) -> Verdict:
+    """A quantity claimed to rise from the start to a peak and then decline by the end: two paired
+    tests over networks, both needed (so no correction): holds if the rise (peak - start) is
+    significantly above 0 and the decline (end - peak) significantly below; fails if either is
+    significantly the other way; inconclusive otherwise. rise, decline: mean, ci_low, ci_high, p, n
+    (``plots.dynamics.rise_and_decline`` rows). Value: the decline."""
+    base = dict(statistic=statistic, value=float(decline["mean"]), ci_low=float(decline["ci_low"]),
+                ci_high=float(decline["ci_high"]), p=float(decline["p"]), n=int(decline["n"]))
+    text = (f"rise {rise['mean']:.3g} (p = {rise['p']:.2g}), decline {decline['mean']:.3g} "
+            f"(p = {decline['p']:.2g})")
+    rises, falls = _significant(rise["p"], level), _significant(decline["p"], level)
+    if (rises and rise["mean"] < 0) or (falls and decline["mean"] > 0):
+        return Verdict(FAILS, **base, detail=text + "; one of them goes significantly the other way")
+    if rises and falls:
+        return Verdict(HOLDS, **base, detail=text)
     return Verdict(INCONCLUSIVE, **base, detail=text)
 
 

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 from ..files.epochs import NETWORK
-from ..stats import bonferroni, bootstrap_ci, paired_t, stars, two_sample_test
-from .panels import STAT_COLUMNS
+from ..files.runs import require_last
+from ..stats import bootstrap_ci, compare_to_control, pairwise_tests, paired_t, stars
+from .panels import STAT_COLUMNS, stat_rows
 from .style import BASELINE_COLOR, alpha_colors, alpha_label, new_figure
 
 GROUP_NAMES = ("early", "middle", "late")
@@ -36,23 +37,13 @@ def per_epoch(rows: pd.DataFrame, value: str, panel: str, quantity: str, opts: d
         low, high = bootstrap_ci(vals, opts["ci"], opts["n_bootstrap"], opts["seed"])
         out.append({"alpha": alpha, "epoch": epoch, "n": len(vals), "mean": vals.mean(), "ci_low": low,
                     "ci_high": high})
-    experiment = ",".join(map(str, rows["experiment"].unique()))
-    return _long(pd.DataFrame(out), panel, quantity, experiment)
+    return stat_rows(pd.DataFrame(out), panel, rows, quantity, keep=("epoch",))
 
 
 def _band(ax, stats: pd.DataFrame, x: str, color, label: str, style: str = "-") -> None:
     stats = stats.sort_values(x)
     ax.plot(stats[x], stats["mean"], style, color=color, label=label, lw=1.5)
     ax.fill_between(stats[x], stats["ci_low"], stats["ci_high"], color=color, alpha=0.2, lw=0)
-
-
-def _long(rows: pd.DataFrame, panel: str, quantity: str, experiment: str) -> pd.DataFrame:
-    rows = rows.copy()
-    rows["panel"], rows["quantity"], rows["experiment"] = panel, quantity, experiment
-    for col in STAT_COLUMNS:
-        if col not in rows:
-            rows[col] = "" if col in ("test", "stars") else np.nan
-    return rows
 
 
 def rise_and_decline(network: pd.DataFrame, early_epoch: int, opts: dict) -> pd.DataFrame:
@@ -152,66 +143,79 @@ def schedule_runs(runs: list[pd.DataFrame], labels, alpha: float | None) -> tupl
     return pd.concat(parts, ignore_index=True), alpha
 
 
+# the two readings of a run's final network: (accuracy column, SI column, name)
+READINGS = (("test_accuracy", "test_mean_si", "best-validation epoch"),
+            ("last_test_accuracy", "last_test_mean_si", "last epoch"))
+
+
+def schedule_stats(table: pd.DataFrame, value: str, labels, test: str, star_levels, opts: dict) -> pd.DataFrame:
+    """Per schedule ("never", then ``labels``): n, mean and bootstrapped CI of ``value``, and a test
+    against "never" (Bonferroni over the regularized schedules, ``stats.compare_to_control``); then
+    every pair of regularized schedules tested against each other (Bonferroni over the pairs). One
+    row per schedule, then one per pair ("late vs early": late tested against early)."""
+    order = ["never", *labels]
+    per = compare_to_control(table, value, group="schedule", control="never", test=test, **opts)
+    per = per.set_index("schedule").reindex(order).reset_index()
+    per["test"] = ["control" if name == "never" else f"{test}-test {name} vs never, Bonferroni over {len(labels)}"
+                   for name in order]
+    pairs = pairwise_tests(table, value, "schedule", labels, test, opts["equal_var"])
+    pairs["test"] = [f"{test}-test {name}, Bonferroni over {len(pairs)} pairs" for name in pairs["schedule"]]
+    out = pd.concat([per, pairs], ignore_index=True)
+    out["stars"] = [stars(p, star_levels) if pd.notna(p) else "" for p in out["p_corrected"]]
+    return out
+
+
+def _schedule_bars(ax, table: pd.DataFrame, value: str, stats: pd.DataFrame, order, alpha: float, ylabel: str):
+    """Bars (mean), CI whiskers and one dot per network per schedule, stars against "never"."""
+    summary = stats.set_index("schedule").loc[order]
+    x = np.arange(len(order))
+    colors = [BASELINE_COLOR] + [alpha_colors([alpha])[alpha]] * (len(order) - 1)
+    ax.bar(x, summary["mean"], color=colors, alpha=0.6)
+    ax.errorbar(x, summary["mean"], yerr=[summary["mean"] - summary["ci_low"], summary["ci_high"] - summary["mean"]],
+                fmt="none", color="k", capsize=4)
+    for i, name in enumerate(order):
+        vals = table.loc[table["schedule"] == name, value]
+        ax.scatter(np.full(len(vals), i), vals, s=8, color="k", zorder=3)
+        if summary["stars"].iloc[i]:
+            ax.text(i, summary["ci_high"].iloc[i], summary["stars"].iloc[i], ha="center", va="bottom")
+    ax.set_xticks(x, order)
+    ax.set_xlabel(f"schedule (α = {alpha_label(alpha)}; never: α = 0)")
+    ax.set_ylabel(ylabel)
+    low, high = min(summary["ci_low"].min(), table[value].min()), max(summary["ci_high"].max(), table[value].max())
+    ax.set_ylim(low - 0.1 * (high - low + 1e-9), high + 0.15 * (high - low + 1e-9))
+
+
 def schedules_figure(data):
-    """(a) Final test accuracy per schedule ("never": alpha = 0; then each experiment at one alpha),
-    mean and bootstrapped CI over seeds, each schedule tested against "never" and every pair of
-    regularized schedules against each other (t-tests, Bonferroni over all of them); (b) the same
-    for the network SI of the test set."""
+    """Final test accuracy (a, b) and test-set mean SI over layers (c, d; Eq. 3, as training
+    measures it) per schedule ("never": alpha = 0; then each experiment at one alpha), in two readings
+    of a run's final network: its best-validation epoch (a, c; the paper's protocol, the run's
+    model) and its last epoch (b, d). Mean and bootstrapped CI over seeds, tests of ``schedule_stats``.
+    The statistics also hold the epochs the runs chose, per schedule."""
     opts, options, labels = data.opts, data.options, data.params["labels"]
     table, alpha = schedule_runs(data.runs, labels, options["alpha"])
+    require_last(table, "figure kind schedules (panels b and d)")
     order = ["never", *labels]
-    fig, axes = new_figure(2, width=4.8)
+    fig, axes = new_figure(4, width=3.9)
+    experiment = ",".join(map(str, table["experiment"].unique()))
     parts = []
-    for ax, value, panel, ylabel in ((axes[0], "test_accuracy", "a", "test accuracy"),
-                                     (axes[1], data.column("si"), "b", data.label("si"))):
-        rows = []
-        for name in order:
-            vals = table.loc[table["schedule"] == name, value].to_numpy(float)
-            low, high = bootstrap_ci(vals, opts["ci"], opts["n_bootstrap"], opts["seed"])
-            rows.append({"layer_index": np.nan, "n": len(vals), "mean": vals.mean(), "ci_low": low, "ci_high": high,
-                         "test": "", "schedule": name})
-        pairs = [("never", s) for s in labels] + [(a, b) for i, a in enumerate(labels) for b in labels[i + 1:]]
-        tests = []
-        for a, b in pairs:
-            t, p = two_sample_test(table.loc[table["schedule"] == b, value], table.loc[table["schedule"] == a, value],
-                                   data.params["test"], opts["equal_var"])
-            tests.append({"schedule": f"{b} vs {a}", "statistic": t, "p": p,
-                          "test": f"{data.params['test']}-test {b} vs {a}, Bonferroni over {len(pairs)}"})
-        tests = pd.DataFrame(tests)
-        tests["p_corrected"] = bonferroni(tests["p"])
-        tests["stars"] = [stars(p, data.stars) if pd.notna(p) else "" for p in tests["p_corrected"]]
-        summary = pd.DataFrame(rows)
-        x = np.arange(len(order))
-        colors = [BASELINE_COLOR] + [alpha_colors([alpha])[alpha]] * len(labels)
-        ax.bar(x, summary["mean"], color=colors, alpha=0.6)
-        ax.errorbar(x, summary["mean"], yerr=[summary["mean"] - summary["ci_low"], summary["ci_high"] - summary["mean"]],
-                    fmt="none", color="k", capsize=4)
-        for i, name in enumerate(order):
-            ax.scatter(np.full(int((table["schedule"] == name).sum()), i), table.loc[table["schedule"] == name, value],
-                       s=8, color="k", zorder=3)
-        for i, name in enumerate(labels, start=1):
-            star = tests.loc[tests["schedule"] == f"{name} vs never", "stars"].iloc[0]
-            if star:
-                ax.text(i, summary["ci_high"].iloc[i], star, ha="center", va="bottom")
-        ax.set_xticks(x, order)
-        ax.set_xlabel(f"schedule (α = {alpha_label(alpha)}; never: α = 0)")
-        ax.set_ylabel(ylabel)
-        low = min(summary["ci_low"].min(), table[value].min())
-        high = max(summary["ci_high"].max(), table[value].max())
-        ax.set_ylim(low - 0.1 * (high - low + 1e-9), high + 0.15 * (high - low + 1e-9))
-        both = pd.concat([summary, tests], ignore_index=True)
-        both["alpha"] = alpha
-        parts.append(_long(both, panel, value, ",".join(map(str, table["experiment"].unique()))))
-    # the model of each run is its best-validation epoch's (the paper's protocol): a schedule whose runs
-    # chose an epoch before their regularized epochs shows unregularized networks. Their epochs, per schedule:
+    panels = [(accuracy, "test accuracy", reading) for accuracy, _, reading in READINGS]
+    panels += [(si, "test-set mean SI over layers", reading) for _, si, reading in READINGS]
+    for ax, panel, (value, ylabel, reading) in zip(axes, "abcd", panels):
+        stats = schedule_stats(table, value, labels, data.params["test"], data.stars, opts)
+        _schedule_bars(ax, table, value, stats, order, alpha, f"{ylabel} ({reading})")
+        parts.append(stat_rows(stats.assign(alpha=alpha, experiment=experiment), panel, table, value,
+                               keep=("schedule",)))
+    # the best-validation epoch of each run: a schedule whose runs chose an epoch before their
+    # regularized epochs shows unregularized networks in panels a and c
     chosen = table.groupby("schedule", sort=False)["best_epoch"].agg(["count", "mean", "min", "max"]).reindex(order)
-    parts.append(_long(pd.DataFrame({"schedule": order, "n": chosen["count"].to_numpy(), "mean": chosen["mean"].to_numpy(),
-                                     "ci_low": chosen["min"].to_numpy(), "ci_high": chosen["max"].to_numpy(),
-                                     "test": "best-validation epoch of the runs (ci_low, ci_high: min, max)",
-                                     "alpha": alpha}), "a", "best_epoch",
-                       ",".join(map(str, table["experiment"].unique()))))
+    parts.append(stat_rows(pd.DataFrame({"schedule": order, "n": chosen["count"].to_numpy(),
+                                         "mean": chosen["mean"].to_numpy(), "ci_low": chosen["min"].to_numpy(),
+                                         "ci_high": chosen["max"].to_numpy(), "alpha": alpha, "experiment": experiment,
+                                         "test": "best-validation epoch of the runs (ci_low, ci_high: min, max)"}),
+                           "a", table, "best_epoch", keep=("schedule",)))
     axes[0].text(0.02, 0.02, "best epochs: " + ", ".join(f"{n} {int(lo)}–{int(hi)}" for n, lo, hi in
                                                         zip(order, chosen["min"], chosen["max"])),
                  transform=axes[0].transAxes, fontsize=6, va="bottom")
-    stats = pd.concat(parts, ignore_index=True)
-    return fig, axes, stats[[*STAT_COLUMNS, "schedule"]]
+    axes[1].text(0.02, 0.02, f"last epoch: {int(table['last_epoch'].max())}", transform=axes[1].transAxes,
+                 fontsize=6, va="bottom")
+    return fig, axes, pd.concat(parts, ignore_index=True)

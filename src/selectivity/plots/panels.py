@@ -36,7 +36,7 @@ def versus_control(runs: pd.DataFrame, value: str, panel: str, star_levels, opts
     out = compare_to_control(runs, value, test=test, **opts)
     out["stars"] = [stars(p, star_levels) if pd.notna(p) else "" for p in out["p_corrected"]]
     out["test"] = [TEST_NAMES[test] if a != 0 else "control" for a in out["alpha"]]
-    return _long(out, panel, runs, quantity or value)
+    return stat_rows(out, panel, runs, quantity or value)
 
 
 def per_alpha(runs: pd.DataFrame, value: str, panel: str, opts: dict, by=("alpha",), quantity=None) -> pd.DataFrame:
@@ -48,7 +48,7 @@ def per_alpha(runs: pd.DataFrame, value: str, panel: str, opts: dict, by=("alpha
         low, high = bootstrap_ci(vals, opts["ci"], opts["n_bootstrap"], opts["seed"])
         rows.append({**dict(zip(by, key)), "n": len(vals), "mean": vals.mean() if len(vals) else np.nan,
                      "ci_low": low, "ci_high": high})
-    return _long(pd.DataFrame(rows), panel, runs, quantity or value)
+    return stat_rows(pd.DataFrame(rows), panel, runs, quantity or value)
 
 
 def signs(runs: pd.DataFrame, value: str, panel: str, star_levels, opts: dict, test: str = "ranksum") -> pd.DataFrame:
@@ -63,7 +63,7 @@ def signs(runs: pd.DataFrame, value: str, panel: str, star_levels, opts: dict, t
                          "test": SIGN_TEST_NAMES[test],
                          "statistic": r["statistic"], "p": r["p"], "p_corrected": r["p_corrected"],
                          "stars": stars(r["p_corrected"], star_levels) if pd.notna(r["p_corrected"]) else ""})
-    return _long(pd.DataFrame(rows), panel, runs, value)
+    return stat_rows(pd.DataFrame(rows), panel, runs, value)
 
 
 def outside_unit_interval(runs: pd.DataFrame, panel: str) -> pd.DataFrame:
@@ -73,10 +73,12 @@ def outside_unit_interval(runs: pd.DataFrame, panel: str) -> pd.DataFrame:
     for alpha, sub in runs.groupby("alpha", sort=True):
         frac = sub["n_si_outside"].sum() / max(1, sub["n_units"].sum())
         rows.append({"alpha": alpha, "n": int(sub["n_units"].sum()), "mean": frac, "ci_low": frac, "ci_high": frac})
-    return _long(pd.DataFrame(rows), panel, runs, "fraction_of_units_with_si_outside_0_1")
+    return stat_rows(pd.DataFrame(rows), panel, runs, "fraction_of_units_with_si_outside_0_1")
 
 
-def _long(df: pd.DataFrame, panel: str, runs: pd.DataFrame, quantity: str) -> pd.DataFrame:
+def stat_rows(df: pd.DataFrame, panel: str, runs: pd.DataFrame, quantity: str, keep=()) -> pd.DataFrame:
+    """``df``'s rows as statistics-table rows (STAT_COLUMNS, then the columns ``keep``): ``panel`` and
+    ``quantity`` set, ``experiment`` from ``runs`` where ``df`` has none, missing columns empty."""
     df = df.copy()
     df["panel"] = panel
     df["quantity"] = quantity
@@ -86,7 +88,7 @@ def _long(df: pd.DataFrame, panel: str, runs: pd.DataFrame, quantity: str) -> pd
     for col in STAT_COLUMNS:
         if col not in df:
             df[col] = "" if col in ("test", "stars") else np.nan
-    return df[STAT_COLUMNS]
+    return df[[*STAT_COLUMNS, *keep]]
 
 
 # ---------------------------------------------------------------- drawing

@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from ..robustness.measures import level_measures, set_members
-from .panels import ROBUST_COLUMNS, _long, per_alpha, scatter_ci, versus_control
+from .panels import ROBUST_COLUMNS, stat_rows, per_alpha, scatter_ci, versus_control
 from .style import alpha_colors, new_figure
 
 SUBSETS = {"penalize": lambda a: a <= 0, "promote": lambda a: a >= 0, "all": lambda a: a == a}
@@ -38,7 +38,7 @@ def regression(values: pd.DataFrame, x: str, y: str, panel: str, ci: float, y_na
             {"quantity": "r", "mean": fit.rvalue, "ci_low": fit.rvalue, "ci_high": fit.rvalue}]
     df = pd.DataFrame([{**r, "n": n, "test": test, "statistic": fit.rvalue, "p": fit.pvalue,
                         "p_corrected": fit.pvalue} for r in rows])
-    out = pd.concat([_long(df[df["quantity"] == q], panel, values, q) for q in ("slope", "intercept", "r")])
+    out = pd.concat([stat_rows(df[df["quantity"] == q], panel, values, q) for q in ("slope", "intercept", "r")])
     return out.assign(alpha=np.nan)
 
 
@@ -63,7 +63,7 @@ def covariate_fit(values: pd.DataFrame, x: str, y: str, covariate: str, panel: s
         rows = [{"quantity": "partial_slope", "mean": b, "ci_low": low, "ci_high": high, "statistic": t, "p": p},
                 {"quantity": "partial_r", "mean": r, "ci_low": r, "ci_high": r, "statistic": t, "p": p}]
     df = pd.DataFrame([{**r, "n": n, "test": test, "p_corrected": r["p"]} for r in rows])
-    return pd.concat([_long(df[df["quantity"] == q], panel, values, q) for q in ("partial_slope", "partial_r")]
+    return pd.concat([stat_rows(df[df["quantity"] == q], panel, values, q) for q in ("partial_slope", "partial_r")]
                      ).assign(alpha=np.nan)
 
 

@@ -301,12 +301,15 @@ FIGURES.update({
                  "of training, before receding rapidly")),
     "dynamics_schedules": Figure(
         "schedules", "Final test accuracy of α schedules in time ({model})",
-        "(a) Test accuracy and (b) {network_mean} of the class selectivity index of the test set, per schedule: "
-        "never (α = 0), regularized in every epoch, in the early epochs only, in the late epochs only (the "
-        "experiments' training.alpha_schedule), mean and bootstrapped {ci} CI over networks, one dot per "
-        "network. {stars} (every schedule against never, and each pair of regularized schedules). Each network is "
-        "its best-validation epoch (the paper's protocol; the epochs are printed in panel a and in the CSV): a "
-        "run that chose an epoch before its schedule regularized shows an unregularized network.",
+        "(a, b) Test accuracy and (c, d) the mean over layers (Eq. 3) of the test set's class selectivity index "
+        "per schedule: never (α = 0), regularized in every epoch, in the early epochs only, in the late epochs "
+        "only (the experiments' training.alpha_schedule), mean and bootstrapped {ci} CI over networks, one dot per "
+        "network. Two readings of a run's final network: (a, c) its best-validation epoch (the paper's protocol "
+        "and the run's model; the chosen epochs are printed in panel a and in the CSV), where a run that chose an "
+        "epoch before its schedule regularized shows an unregularized network; (b, d) its last epoch, what "
+        "\"final accuracy\" means in a schedule that regularizes late. {stars} (every schedule against never, "
+        "Bonferroni over the regularized schedules; each pair of regularized schedules in the CSV, Bonferroni "
+        "over the pairs).",
         experiments=("dynamics", "dynamics_early", "dynamics_late"), labels=("always", "early", "late"),
         stars=((0.05, "*"), (1e-3, "**")), order=61,
         finding=("Ranadive et al. 2023, abstract", "suppressing these neurons early in training drastically "
