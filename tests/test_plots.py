@@ -555,3 +555,43 @@ def test_selectivity_figures_draw_the_si_null(tmp_path):
     assert len(a) == len(set(runs["alpha"])) * N_LAYERS  # one null line per alpha
     assert a.groupby("layer_index")["mean"].mean().to_dict() == pytest.approx({i: 0.07 + 0.005 * i for i in range(N_LAYERS)})
     assert null[null["panel"] == "b"]["mean"].to_numpy() == pytest.approx(0.08)
+
+
+def test_the_si_dynamics_figure_shows_the_distance_to_the_final_network_as_an_option(tmp_path):
+    """similarity_to_final: panel d from the epoch tables, one point per (alpha, epoch): the mean over
+    networks of each network's mean over layers; refused where the experiment saves no epochs."""
+    from selectivity.files.similarity import write_epoch_pairs
+    from selectivity.similarity import rows_wanted
+
+    c = fake_config(dynamics_si={"experiment": "dynamics", "similarity_to_final": True})
+    with pytest.raises(ValueError, match="figures.dynamics_si.similarity_to_final: experiment 'dynamics' saves no"):
+        figure_params(c, "dynamics_si")
+    c["experiments"]["dynamics"]["training"]["save_epochs"] = [2, 4]
+    params = figure_params(c, "dynamics_si")
+    inputs = figure_inputs(tmp_path, params)
+    rng = np.random.default_rng(0)
+    settings = params["similarity"]
+    wanted = rows_wanted(8, settings["rows_per_neuron"], settings["min_rows"])
+    inputs["to_final"] = []
+    for a in ALPHAS:
+        rows = [{"seed": s, "epoch": k, "reading": r, "measure": m, "layer_index": i, "layer": f"l{i}", "neurons": 8,
+                 "rows": wanted, "rows_wanted": wanted,
+                 "distance": 0.1 * (6 - k) / 6 + 0.01 * i + rng.normal(0, 0.002)}
+                for s in range(N_SEEDS) for k in (2, 4) for r in settings["readings"] for m in settings["measures"]
+                for i in range(N_LAYERS)]
+        path = tmp_path / f"to_final_alpha_{a:g}.csv"
+        write_epoch_pairs(pd.DataFrame(rows), "dynamics", a, path)
+        inputs["to_final"].append(path)
+    stats = render(params, inputs, tmp_path / "d.pdf", tmp_path / "d.csv")
+    d = stats[stats["panel"] == "d"]
+    first = f"{settings['measures'][0]} distance to the final network ({settings['readings'][0]} reading), mean over layers"
+    assert len(d) == len(ALPHAS) * 2 * len(settings["measures"]) * len(settings["readings"])
+    table = pd.concat(pd.read_csv(p) for p in inputs["to_final"])
+    one = table[(table["alpha"] == 0) & (table["epoch"] == 2) & (table["measure"] == settings["measures"][0])
+                & (table["reading"] == settings["readings"][0])]
+    row = d[(d["alpha"] == 0) & (d["epoch"] == 2) & (d["quantity"] == first)]
+    assert row["mean"].iloc[0] == pytest.approx(one.groupby("seed")["distance"].mean().mean())
+    assert row["n"].iloc[0] == N_SEEDS
+    inputs["to_final"] = inputs["to_final"][:-1]
+    with pytest.raises(Exception, match="alphas"):
+        render(params, inputs, tmp_path / "e.pdf", tmp_path / "e.csv")

@@ -164,3 +164,37 @@ def test_pwcca_on_fewer_datapoints_than_neurons_is_refused_and_the_others_are_co
                                          "PWCCA needs more datapoints than neurons"):
         pairs_table(runs)
     assert len(pairs_table(runs, measures=("cka", "procrustes"))) == 2
+
+
+def test_similarity_to_final_pairs_each_epoch_network_with_its_own_runs_final_one(tmp_path):
+    """epoch_pairs_table compares (seed, epoch k) with that seed's final network only; a network
+    identical to its final one is at distance 0; the epoch table's reader checks every (seed, epoch)."""
+    from selectivity.analysis.similarity_pairs import epoch_pairs_table
+    from selectivity.errors import InputError
+    from selectivity.files.similarity import read_epoch_pairs, write_epoch_pairs
+
+    rng = np.random.default_rng(1)
+    final = {s: {"positions": {"act": rng.normal(size=(200, 5))}} for s in (0, 1)}
+    at_epoch = {(0, 2): final[0], (1, 2): {"positions": {"act": rng.normal(size=(200, 5))}},
+                (0, 4): {"positions": {"act": final[0]["positions"]["act"] @ rng.normal(size=(5, 5))}},
+                (1, 4): {"positions": {"act": rng.normal(size=(200, 5))}}}
+    table = epoch_pairs_table(final, at_epoch, rows_per_neuron=40, min_rows=10)
+    assert len(table) == 4 * 3 and set(zip(table["seed"], table["epoch"])) == {(0, 2), (1, 2), (0, 4), (1, 4)}
+    d = table.set_index(["seed", "epoch", "measure"])["distance"]
+    assert d[(0, 2, "pwcca")] == pytest.approx(0, abs=1e-9) and d[(0, 2, "cka")] == pytest.approx(0, abs=1e-9)
+    assert d[(0, 4, "pwcca")] == pytest.approx(0, abs=1e-6)  # PWCCA is invariant to an invertible linear map
+    assert d[(1, 2, "pwcca")] == pytest.approx(pwcca_distance(at_epoch[(1, 2)]["positions"]["act"],
+                                                              final[1]["positions"]["act"]), abs=1e-12)
+    with pytest.raises(ValueError, match="seeds \\[3\\] have none"):
+        epoch_pairs_table(final, {(3, 2): final[0]})
+    path = tmp_path / "to_final_alpha_-1.csv"
+    write_epoch_pairs(table, "dyn", -1, path)
+    settings = {"readings": ["positions"], "measures": ["pwcca", "cka", "procrustes"], "rows_per_neuron": 40,
+                "min_rows": 10}
+    assert len(read_epoch_pairs([path], [-1], [0, 1], [2, 4], settings)) == 12
+    with pytest.raises(InputError, match="does not hold every \\(seed, epoch\\)"):
+        read_epoch_pairs([path], [-1], [0, 1], [2, 4, 6], settings)
+    with pytest.raises(InputError, match="another row rule"):
+        read_epoch_pairs([path], [-1], None, None, {**settings, "rows_per_neuron": 10})
+    with pytest.raises(InputError, match="the config asks for"):
+        read_epoch_pairs([path], [-1], None, None, {**settings, "measures": ["cka"]})

@@ -501,6 +501,11 @@ def test_the_dynamics_preset_builds_its_figures_from_per_epoch_tables_and_epoch_
     assert {"test_accuracy", "last_test_accuracy", "test_mean_si", "last_test_mean_si"} <= set(sched["quantity"])
     si = pd.read_csv(figures / "dynamics_si.csv")
     assert si["test"].fillna("").str.contains("decline: last epoch vs peak").sum() == 4  # 2 alphas x 2 readings
+    # panel d: each run's epoch-1 network against its final one, per alpha
+    for alpha in (-1, 0):
+        to_final = pd.read_csv(results / f"dynamics/similarity/to_final_alpha_{alpha}.csv")
+        assert set(zip(to_final["seed"], to_final["epoch"])) == {(0, 1), (1, 1)}
+    assert set(si.loc[si["panel"] == "d", "alpha"]) == {-1, 0}
     # the follow-up's claims, decided from the per-epoch table and the schedules' runs tables
     claims = pd.read_csv(figures / "claims.csv")
     nine = claims[claims["claim"].isin(["9a", "9b"])]

@@ -203,6 +203,29 @@ def _similarity(args) -> None:
           f"{time.perf_counter() - t0:.1f} s ({args.threads} threads)")
 
 
+def _similarity_to_final(args) -> None:
+    import time
+
+    from .analysis.similarity_pairs import epoch_similarity
+    from .files.similarity import write_epoch_pairs
+
+    if len(args.epoch_models) != len(args.epochs) * len(args.seeds):
+        raise SystemExit(f"--epoch-models: {len(args.epoch_models)} files for epochs {args.epochs} x seeds "
+                         f"{args.seeds}: give every epoch's models, epoch by epoch, each in the order of --seeds")
+    n = len(args.seeds)
+    epoch_paths = {k: args.epoch_models[i * n:(i + 1) * n] for i, k in enumerate(args.epochs)}
+    t0 = time.perf_counter()
+    try:
+        df = epoch_similarity(args.models, args.seeds, epoch_paths, args.data, args.readings, args.measures,
+                              args.rows_per_neuron, args.min_rows, args.epsilon, args.threads, args.alpha, args.device,
+                              args.batch_size)
+    except ValueError as e:
+        raise SystemExit(f"{args.out}: not computed: {e}") from e
+    write_epoch_pairs(df, args.experiment, args.alpha, args.out)
+    print(f"{args.out}: {len(df)} rows (epochs {args.epochs} vs final; {', '.join(args.measures)}) in "
+          f"{time.perf_counter() - t0:.1f} s ({args.threads} threads)")
+
+
 def _robustness(args) -> None:
     import time
 
@@ -407,6 +430,27 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--device", default=ANALYSIS["device"], help="cpu, cuda, cuda:N or auto")
     s.add_argument("--batch-size", type=int, default=SIMILARITY_IMAGES_PER_PASS, help="test images per forward pass")
     s.set_defaults(func=_similarity)
+
+    s = sub.add_parser("similarity-to-final", help="representational distance of each run's save_epochs models to "
+                                                   "its final model, per reading, measure and layer (CSV)")
+    s.add_argument("--alpha", type=float, required=True)
+    s.add_argument("--experiment", default="", help="experiment name recorded in the table")
+    s.add_argument("--data", required=True, help="prepared dataset .npz (its test set gives the datapoints)")
+    s.add_argument("--models", nargs="+", required=True, help="the final model.pt of the runs at this alpha")
+    s.add_argument("--seeds", nargs="+", type=int, required=True, help="the seed of each --models file, in order")
+    s.add_argument("--epochs", nargs="+", type=int, required=True, help="the save_epochs epochs to compare")
+    s.add_argument("--epoch-models", nargs="+", required=True,
+                   help="epoch_<k>/model.pt files: for each --epochs epoch in turn, one per seed in --seeds order")
+    s.add_argument("--readings", nargs="+", choices=list(SIMILARITY_READINGS), default=list(ANALYSIS["similarity_readings"]))
+    s.add_argument("--measures", nargs="+", choices=list(MEASURES), default=list(ANALYSIS["similarity_measures"]))
+    s.add_argument("--rows-per-neuron", type=int, default=ANALYSIS["rows_per_neuron"])
+    s.add_argument("--min-rows", type=int, default=ANALYSIS["min_rows"])
+    s.add_argument("--out", required=True)
+    s.add_argument("--epsilon", type=float, default=ANALYSIS["pwcca_epsilon"], help="PWCCA's epsilon")
+    s.add_argument("--threads", type=int, default=ANALYSIS["similarity_threads"])
+    s.add_argument("--device", default=ANALYSIS["device"], help="cpu, cuda, cuda:N or auto")
+    s.add_argument("--batch-size", type=int, default=SIMILARITY_IMAGES_PER_PASS, help="test images per forward pass")
+    s.set_defaults(func=_similarity_to_final)
 
     s = sub.add_parser("collect-runs", help="tidy runs and layers tables from run folders")
     s.add_argument("--runs-out", required=True, help="runs table CSV (one row per run)")

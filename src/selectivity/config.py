@@ -291,6 +291,13 @@ def figure_params(config: dict, name: str) -> dict:
     }
     if kind.similarity:  # only similarity figures rerun when the similarity keys change
         params["similarity"] = similarity_settings(config["analysis"])
+    if kind.to_final and params["options"].get(kind.to_final):
+        for e, x in exps.items():
+            if not x["training"]["save_epochs"]:
+                raise ValueError(f"figures.{name}.{kind.to_final}: experiment {e!r} saves no epoch models: set "
+                                 f"experiments.{e}.training.save_epochs, or leave the option out")
+            params["expected"][e]["epochs"] = [int(k) for k in x["training"]["save_epochs"]]
+        params["similarity"] = similarity_settings(config["analysis"])
     return params
 
 

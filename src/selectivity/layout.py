@@ -52,6 +52,7 @@ RUNS_TABLE = "{results}/{experiment}/runs_{subset}.csv"
 LAYERS_TABLE = "{results}/{experiment}/layers_{subset}.csv"
 ROBUSTNESS_TABLE = "{results}/{experiment}/robustness_all.csv"
 SIMILARITY_TABLE = "{results}/{experiment}/similarity/alpha_{alpha}.csv"
+TO_FINAL_TABLE = "{results}/{experiment}/similarity/to_final_alpha_{alpha}.csv"  # save_epochs models vs final
 FIGURE = "{figures}/{figure}.pdf"
 FIGURE_STATS = "{figures}/{figure}.csv"
 CLAIMS = "{figures}/claims.csv"
@@ -72,6 +73,7 @@ PRODUCERS = {
     "claims.csv": "the `claims` job",
     r"runs_\w+\.csv": "the experiment's `collect_runs` job",
     r"layers_\w+\.csv": "the experiment's `collect_runs` job",
+    r"to_final_alpha_[^/]+\.csv": "the `similarity_to_final` job of that alpha",
     r"alpha_[^/]+\.csv": "the `similarity` job of that alpha",
     rf"({'|'.join(DATASETS)})\.npz": "the `prepare_data` job",
 }

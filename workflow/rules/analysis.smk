@@ -98,3 +98,45 @@ rule similarity:
         "--readings {params.readings} --measures {params.measures} "
         "--rows-per-neuron {params.rows_per_neuron} --min-rows {params.min_rows} --device {params.device} "
         "--out {output} --epsilon {params.epsilon} --threads {threads} > {log} 2>&1"
+
+
+rule similarity_to_final:
+    input:
+        models=lambda wc: alpha_files(
+            wc.experiment, parse_alpha(wc.alpha), layout.MODEL
+        ),
+        epoch_models=lambda wc: [
+            path
+            for k in experiment(wc.experiment)["training"]["save_epochs"]
+            for path in alpha_files(
+                wc.experiment,
+                parse_alpha(wc.alpha),
+                layout.path(layout.EPOCH_MODEL, epoch=k),
+            )
+        ],
+        data=dataset_file,
+        code=code("similarity-to-final"),
+    output:
+        pattern(layout.TO_FINAL_TABLE),
+    log:
+        f"{LOGS}/similarity_to_final/{{experiment}}/alpha_{{alpha}}.log",
+    conda:
+        ENV
+    threads: ANALYSIS["similarity_threads"]
+    params:
+        epsilon=ANALYSIS["pwcca_epsilon"],
+        readings=" ".join(ANALYSIS["similarity_readings"]),
+        measures=" ".join(ANALYSIS["similarity_measures"]),
+        rows_per_neuron=ANALYSIS["rows_per_neuron"],
+        min_rows=ANALYSIS["min_rows"],
+        device=analysis_device,
+        seeds=seeds_arg,
+        epochs=lambda wc: " ".join(
+            map(str, experiment(wc.experiment)["training"]["save_epochs"])
+        ),
+    shell:
+        "python -m selectivity similarity-to-final --alpha={wildcards.alpha} --experiment {wildcards.experiment} "
+        "--data {input.data} --models {input.models} --seeds {params.seeds} --epochs {params.epochs} "
+        "--epoch-models {input.epoch_models} --readings {params.readings} --measures {params.measures} "
+        "--rows-per-neuron {params.rows_per_neuron} --min-rows {params.min_rows} --device {params.device} "
+        "--out {output} --epsilon {params.epsilon} --threads {threads} > {log} 2>&1"

@@ -255,6 +255,12 @@ def figure_tables(fig):
             ]
             for table in kind.tables
         }
+        if kind.to_final and resolved_figure(fig).get("options", {}).get(kind.to_final):
+            out["to_final"] = [
+                pattern(layout.TO_FINAL_TABLE, experiment=e, alpha=a)
+                for e in names[:1]
+                for a in experiment(e)["alphas"]
+            ]
         if kind.similarity:
             out["similarity"] = [
                 pattern(layout.SIMILARITY_TABLE, experiment=e, alpha=a)

@@ -26,16 +26,17 @@ from ..similarity import (DEFAULT_EPSILON, DEFAULT_MEASURES, DEFAULT_MIN_ROWS, D
                           rows_wanted)
 from ..names import SIMILARITY_READINGS
 from .similarity_rows import layer_rows
-from ..files.similarity import COLUMNS
+from ..files.similarity import COLUMNS, EPOCH_COLUMNS
 
 Rows = dict[str, dict[str, np.ndarray]]  # reading -> unit layer -> [R, U] datapoints of one network
 
 
 def network_rows(model_path: str | Path, data, readings=SIMILARITY_READINGS, rows_per_neuron: int = DEFAULT_ROWS_PER_NEURON,
                  min_rows: int = DEFAULT_MIN_ROWS, device: str = "cpu", batch_size: int = SIMILARITY_IMAGES_PER_PASS, seed: int | None = None,
-                 alpha: float | None = None) -> Rows:
+                 alpha: float | None = None, epoch: int | None = None) -> Rows:
     """One trained network's rows per reading and layer (``similarity_rows.layer_rows``), checked:
-    the checkpoint must be of ``data``'s dataset and, where given, of that seed and alpha."""
+    the checkpoint must be of ``data``'s dataset and, where given, of that seed, alpha and epoch (a
+    ``save_epochs`` model's)."""
     from .activations import load_network, run_identity
 
     model, info, transform = load_network(model_path, data, device)
@@ -44,28 +45,57 @@ def network_rows(model_path: str | Path, data, readings=SIMILARITY_READINGS, row
         require(run.get("seed", seed) == seed, model_path, f"holds the run of seed {run.get('seed')}, not of seed {seed}")
     if alpha is not None:
         require(run.get("alpha", alpha) == alpha, model_path, f"holds a run at alpha {run.get('alpha')}, not {alpha}")
+    if epoch is not None:
+        require(info.get("epoch") == epoch, model_path, f"holds the network after epoch {info.get('epoch')}, not "
+                                                         f"after epoch {epoch}")
     return layer_rows(model, data.test.images, data.name, readings, rows_per_neuron, min_rows, batch_size, transform)
 
 
-def _layer_pairs(reading: str, i: int, name: str, runs: dict[int, np.ndarray], baseline: dict[int, np.ndarray],
-                 measures, epsilon: float, wanted: int) -> list[dict]:
-    rows, neurons = next(iter(runs.values())).shape
+def _layer_distances(reading: str, i: int, name: str, nets: dict, pairs: list[tuple], measures, epsilon: float,
+                     wanted: int) -> list[dict]:
+    """One layer under one reading: every measure's distance for each (label, key_a, key_b) of
+    ``pairs``, between the networks' datapoints ``nets[key]`` ([R, U] each), each network prepared once."""
+    rows, neurons = next(iter(nets.values())).shape
     if "pwcca" in measures and neurons >= rows:
         raise ValueError(f"layer {name!r} has {rows:,} datapoints for {neurons:,} neurons under the {reading!r} "
                          f"reading: PWCCA needs more datapoints than neurons. Drop 'pwcca' from "
                          f"analysis.similarity_measures, or this reading from analysis.similarity_readings, or use a "
                          f"larger test set")
-    prep = {s: prepare(a, measures, epsilon) for s, a in runs.items()}
-    base = {s: prepare(a, measures, epsilon) for s, a in baseline.items()}
-    pairs = [("within", a, b, prep[a], prep[b]) for a, b in itertools.combinations(sorted(prep), 2)]
-    pairs += [("baseline", a, b, prep[a], base[b]) for a in sorted(prep) for b in sorted(base)]
+    prep = {key: prepare(a, measures, epsilon) for key, a in nets.items()}
     out = []
-    for kind, a, b, side_a, side_b in pairs:
-        for measure, d in distances(side_a, side_b, measures).items():
-            out.append({"reading": reading, "measure": measure, "layer_index": i, "layer": name, "kind": kind,
-                        "seed_a": a, "seed_b": b, "neurons": neurons, "rows": rows, "rows_wanted": wanted,
-                        "distance": d})
+    for label, a, b in pairs:
+        for measure, d in distances(prep[a], prep[b], measures).items():
+            out.append({"reading": reading, "measure": measure, "layer_index": i, "layer": name, "pair": (label, a, b),
+                        "neurons": neurons, "rows": rows, "rows_wanted": wanted, "distance": d})
     return out
+
+
+def _check_same_layers(nets: dict, label) -> None:
+    """Every network has the first one's readings and layers, each with the same [R, U] shape."""
+    first_key = next(iter(nets))
+    first = nets[first_key]
+    for key, net in nets.items():
+        for reading in first:
+            if reading not in net or list(net[reading]) != list(first[reading]):
+                raise ValueError(f"network of {label(key)} has readings/layers {({r: list(v) for r, v in net.items()})},"
+                                 f" the others {({r: list(v) for r, v in first.items()})}")
+            for n, a in net[reading].items():
+                if a.shape != first[reading][n].shape:
+                    raise ValueError(f"layer {n!r} ({reading}) of {label(key)} has datapoints x units {a.shape}, "
+                                     f"the others {first[reading][n].shape}")
+
+
+def _distances(nets: dict, pairs: list[tuple], measures, rows_per_neuron: int, min_rows: int, epsilon: float,
+               threads: int) -> list[dict]:
+    """Every layer's distances (``_layer_distances``) of ``pairs`` of networks ``nets`` ({key: Rows}),
+    layers in parallel threads."""
+    first = next(iter(nets.values()))
+    jobs = [(reading, i, n, {k: net[reading][n] for k, net in nets.items()}, pairs, measures, epsilon,
+             rows_wanted(layers[n].shape[1], rows_per_neuron, min_rows))
+            for reading, layers in first.items() for i, n in enumerate(layers)]
+    with threadpool_limits(1), ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        parts = list(pool.map(lambda job: _layer_distances(*job), jobs))
+    return [row for part in parts for row in part]
 
 
 def pairs_table(runs: dict[int, Rows], baseline: dict[int, Rows] | None = None, measures=DEFAULT_MEASURES,
@@ -81,23 +111,36 @@ def pairs_table(runs: dict[int, Rows], baseline: dict[int, Rows] | None = None, 
     measures = tuple(measures)
     if not runs or (len(runs) < 2 and not baseline):
         raise ValueError("similarity needs at least two networks")
-    first = next(iter(runs.values()))
-    for label, nets in (("seed", runs), ("alpha = 0 seed", baseline)):
-        for s, net in nets.items():
-            for reading in first:
-                if reading not in net or list(net[reading]) != list(first[reading]):
-                    raise ValueError(f"network of {label} {s} has readings/layers {({r: list(v) for r, v in net.items()})},"
-                                     f" the others {({r: list(v) for r, v in first.items()})}")
-                for n, a in net[reading].items():
-                    if a.shape != first[reading][n].shape:
-                        raise ValueError(f"layer {n!r} ({reading}) of {label} {s} has datapoints x units {a.shape}, "
-                                         f"the others {first[reading][n].shape}")
-    jobs = [(reading, i, n, {s: a[reading][n] for s, a in runs.items()}, {s: a[reading][n] for s, a in baseline.items()},
-             measures, epsilon, rows_wanted(layers[n].shape[1], rows_per_neuron, min_rows))
-            for reading, layers in first.items() for i, n in enumerate(layers)]
-    with threadpool_limits(1), ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        parts = list(pool.map(lambda job: _layer_pairs(*job), jobs))
-    return pd.DataFrame([row for part in parts for row in part]).reindex(columns=COLUMNS[2:])
+    nets = {("run", s): net for s, net in runs.items()} | {("base", s): net for s, net in baseline.items()}
+    _check_same_layers(nets, lambda key: f"{'seed' if key[0] == 'run' else 'alpha = 0 seed'} {key[1]}")
+    pairs = [("within", ("run", a), ("run", b)) for a, b in itertools.combinations(sorted(runs), 2)]
+    pairs += [("baseline", ("run", a), ("base", b)) for a in sorted(runs) for b in sorted(baseline)]
+    rows = _distances(nets, pairs, measures, rows_per_neuron, min_rows, epsilon, threads)
+    for row in rows:
+        kind, a, b = row.pop("pair")
+        row.update(kind=kind, seed_a=a[1], seed_b=b[1])
+    return pd.DataFrame(rows).reindex(columns=COLUMNS[2:])
+
+
+def epoch_pairs_table(final: dict[int, Rows], at_epoch: dict[tuple[int, int], Rows], measures=DEFAULT_MEASURES,
+                      rows_per_neuron: int = DEFAULT_ROWS_PER_NEURON, min_rows: int = DEFAULT_MIN_ROWS,
+                      epsilon: float = DEFAULT_EPSILON, threads: int = 1) -> pd.DataFrame:
+    """Long table of distances between each run's network after epoch k and its final network
+    (``files.similarity.EPOCH_COLUMNS`` without experiment and alpha). final: {seed: Rows};
+    at_epoch: {(seed, k): Rows}, every seed of which has a final network."""
+    measures = tuple(measures)
+    orphans = sorted({s for s, _ in at_epoch} - set(final))
+    if not at_epoch or orphans:
+        raise ValueError(f"similarity to the final network needs epoch networks and each one's final network "
+                         f"(epoch networks of seeds {orphans} have none)")
+    nets = {("final", s): net for s, net in final.items()} | {("epoch", s, k): net for (s, k), net in at_epoch.items()}
+    _check_same_layers(nets, lambda key: f"seed {key[1]}" + (f" after epoch {key[2]}" if key[0] == "epoch" else ""))
+    pairs = [("to_final", ("epoch", s, k), ("final", s)) for s, k in sorted(at_epoch)]
+    rows = _distances(nets, pairs, measures, rows_per_neuron, min_rows, epsilon, threads)
+    for row in rows:
+        _, a, _ = row.pop("pair")
+        row.update(seed=a[1], epoch=a[2])
+    return pd.DataFrame(rows).reindex(columns=EPOCH_COLUMNS[2:])
 
 
 def similarity_pairs(model_paths: list[str | Path], seeds: list[int], data_path: str | Path,
@@ -125,4 +168,31 @@ def similarity_pairs(model_paths: list[str | Path], seeds: list[int], data_path:
     return pairs_table(runs, base, measures, rows_per_neuron, min_rows, epsilon, threads)
 
 
-__all__ = ["network_rows", "pairs_table", "similarity_pairs"]
+def epoch_similarity(model_paths: list[str | Path], seeds: list[int], epoch_paths: dict[int, list[str | Path]],
+                     data_path: str | Path, readings=SIMILARITY_READINGS, measures=DEFAULT_MEASURES,
+                     rows_per_neuron: int = DEFAULT_ROWS_PER_NEURON, min_rows: int = DEFAULT_MIN_ROWS,
+                     epsilon: float = DEFAULT_EPSILON, threads: int = 1, alpha: float | None = None,
+                     device: str = "cpu", batch_size: int = SIMILARITY_IMAGES_PER_PASS) -> pd.DataFrame:
+    """Distances between each run's network after epoch k (``epoch_paths[k]``: one model per seed,
+    in the order of ``seeds``) and its final network (``model_paths``), on the test set of ``data_path``."""
+    from ..training.speed import resolve_device
+    from ..data import load_prepared
+
+    for k, paths in epoch_paths.items():
+        if len(paths) != len(seeds):
+            raise ValueError(f"epoch {k}: {len(paths)} models for the seeds {list(seeds)}: give one per seed")
+    if len(model_paths) != len(seeds) or len(set(seeds)) != len(seeds):
+        raise ValueError(f"give one distinct seed per final model: {len(model_paths)} files, seeds {list(seeds)}")
+    device = resolve_device(device)
+    data = load_prepared(data_path)
+
+    def rows(path, seed, epoch=None):
+        return network_rows(path, data, readings, rows_per_neuron, min_rows, device, batch_size, int(seed), alpha,
+                            epoch)
+
+    final = {int(s): rows(p, s) for p, s in zip(model_paths, seeds)}
+    at_epoch = {(int(s), int(k)): rows(p, s, int(k)) for k, paths in epoch_paths.items() for p, s in zip(paths, seeds)}
+    return epoch_pairs_table(final, at_epoch, measures, rows_per_neuron, min_rows, epsilon, threads)
+
+
+__all__ = ["network_rows", "pairs_table", "similarity_pairs", "epoch_pairs_table", "epoch_similarity"]

@@ -68,16 +68,36 @@ def rise_and_decline(network: pd.DataFrame, early_epoch: int, opts: dict) -> pd.
     return pd.DataFrame(rows)
 
 
+def to_final_panel(ax, to_final: pd.DataFrame, colors: dict, opts: dict, parts: list) -> str:
+    """Panel d: per alpha, the distance of each run's save_epochs network to its final one (mean over
+    unit layers per network; mean and bootstrapped CI over networks), for the table's first measure
+    and reading (every measure and reading go to ``parts``, the statistics). Returns what it shows."""
+    per_net = to_final.groupby(["experiment", "alpha", "seed", "epoch", "measure", "reading"], as_index=False,
+                               sort=False)["distance"].mean()
+    measure, reading = to_final["measure"].iloc[0], to_final["reading"].iloc[0]
+    for (m, r), sub in per_net.groupby(["measure", "reading"], sort=False):
+        for alpha, rows in sub.groupby("alpha", sort=True):
+            s = per_epoch(rows, "distance", "d", f"{m} distance to the final network ({r} reading), mean over layers",
+                          opts)
+            parts.append(s)
+            if (m, r) == (measure, reading):
+                s = s.sort_values("epoch")
+                ax.errorbar(s["epoch"], s["mean"], yerr=[s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]],
+                            fmt="o-", color=colors[alpha], capsize=3, label=f"α={alpha_label(alpha)}")
+    return f"{measure} ({reading})"
+
+
 def si_dynamics_figure(data):
     """(a) The probe's network mean SI (Eq. 3) per epoch, one line per alpha (mean and bootstrapped
     CI over seeds); (b) at ``detail_alpha``, the mean SI of each layer group per epoch; (c) the
-    probe's accuracy per epoch per alpha. The statistics hold every curve point and, per alpha, the
-    rise-and-decline tests of ``rise_and_decline``."""
+    probe's accuracy per epoch per alpha; (d, with the option similarity_to_final) the distance of
+    the save_epochs networks to the final ones (``to_final_panel``). The statistics hold every curve
+    point and, per alpha, the rise-and-decline tests of ``rise_and_decline``."""
     opts, options = data.opts, data.options
     epochs = data.epochs[0]
     experiment = ",".join(map(str, epochs["experiment"].unique()))
     colors = alpha_colors(epochs["alpha"].unique())
-    fig, axes = new_figure(3, width=4.6)
+    fig, axes = new_figure(3 if data.to_final is None else 4, width=4.6)
     network = epochs[epochs["layer"] == NETWORK]
     parts = []
     for alpha, sub in network.groupby("alpha", sort=True):
@@ -106,8 +126,11 @@ def si_dynamics_figure(data):
         s = per_epoch(sub, "mean_si", "b", f"probe_mean_si {group} layers", opts)
         _band(axes[1], s, "epoch", colors[detail], f"{group} layers", ("-", "--", ":", "-.")[i % 4])
         parts.append(s)
-    for ax, ylabel in zip(axes, ("network mean SI (probe)", f"mean SI per layer group, α={alpha_label(detail)}",
-                                 "probe accuracy")):
+    ylabels = ["network mean SI (probe)", f"mean SI per layer group, α={alpha_label(detail)}", "probe accuracy"]
+    if data.to_final is not None:
+        shown = to_final_panel(axes[3], data.to_final, colors, opts, parts)
+        ylabels.append(f"{shown} distance to the final network")
+    for ax, ylabel in zip(axes, ylabels):
         ax.set_xlabel("epoch (0: initialized)")
         ax.set_ylabel(ylabel)
         ax.legend(fontsize=7, frameon=False)

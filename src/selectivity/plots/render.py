@@ -28,6 +28,7 @@ class FigureData:
     similarity: pd.DataFrame | None = None
     robustness: list[pd.DataFrame] = field(default_factory=list)
     epochs: list[pd.DataFrame] = field(default_factory=list)
+    to_final: pd.DataFrame | None = None  # the similarity-to-final tables of the first experiment
 
     @property
     def opts(self) -> dict:
@@ -76,6 +77,12 @@ def load_figure_data(params: dict, inputs: dict[str, list[str]]) -> FigureData:
         from ..files.epochs import read_epochs
 
         data.epochs = per_experiment("epochs", read_epochs)
+    if kind.to_final and data.options.get(kind.to_final):
+        from ..files.similarity import read_epoch_pairs
+
+        want = expected.get(experiments[0], {})
+        data.to_final = read_epoch_pairs(inputs.get("to_final", []), want.get("alphas"), want.get("seeds"),
+                                         want.get("epochs"), params.get("similarity"))
     if kind.similarity:
         from ..files.similarity import read_pairs
 

@@ -32,6 +32,8 @@ class Kind:
     multi: it compares several experiments (config key ``experiments``, else ``experiment``).
     baseline: "each" experiment needs the alpha = 0 runs, or only the "first" (its are the baseline of all).
     options: the config options it takes, as JSON-schema properties with defaults.
+    to_final: the boolean option under which it also reads the experiment's similarity-to-final
+    tables (``files.similarity`` epoch tables, one per alpha; rule similarity_to_final), or "".
     """
 
     module: str
@@ -41,6 +43,7 @@ class Kind:
     multi: bool = False
     options: dict = field(default_factory=dict)
     baseline: str = "each"  # which experiments need alpha = 0: "each", or the "first" only (schedules)
+    to_final: str = ""
 
 
 KINDS = {
@@ -83,7 +86,11 @@ KINDS.update({
                          "description": "contiguous groups of unit layers in panel b (3: early, middle, late)"},
         "early_epoch": {"type": ["integer", "null"], "minimum": 1, "default": None,
                         "description": "the fixed early epoch of the rise-and-decline tests' second reading "
-                                       "(null: a quarter of the epochs)"}}),
+                                       "(null: a quarter of the epochs)"},
+        "similarity_to_final": {"type": "boolean", "default": False,
+                                "description": "panel d: the representational distance of each run's save_epochs "
+                                               "networks to its final network (needs training.save_epochs)"}},
+        to_final="similarity_to_final"),
     "schedules": Kind("dynamics", "schedules_figure", multi=True, baseline="first", options={
         "labels": LABELS,
         "alpha": {"type": ["number", "null"], "default": None,
