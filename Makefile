@@ -47,6 +47,8 @@ fashion: setup system-deps
 dynamics: setup system-deps
 	PATH="$(CURDIR)/$(BIN):$$PATH" snakemake --configfile config/dynamics.yaml --replace-workflow-config --cores $(CORES)
 	$(BIN)/python -m selectivity summarize results/dynamics/dynamics/runs_all.csv results/dynamics/dynamics_early/runs_all.csv results/dynamics/dynamics_late/runs_all.csv
+	$(BIN)/python -m selectivity summarize-epochs results/dynamics/dynamics/epochs_all.csv
+	$(BIN)/python -m selectivity claims figures/dynamics/claims.csv
 
 test: setup system-deps
 	$(BIN)/python -m pytest -ra

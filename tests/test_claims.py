@@ -370,6 +370,24 @@ def test_the_follow_ups_claims_are_decided_from_the_epochs_and_schedules_tables(
     assert v["9a:"] == v["9b:"] == "not configured"
 
 
+@pytest.mark.parametrize("side", [-1, 1])
+def test_an_experiment_with_alphas_on_one_side_only_has_a_row_for_every_claim(side):
+    """Each claim of the runs table gets a row, "not configured" where its side of alpha is missing
+    (config/dynamics.yaml's experiment has alpha <= 0 only)."""
+    from selectivity.claims.evaluate import claims_table
+
+    runs = fake_runs()
+    runs = runs[np.sign(runs["alpha"]) * side >= 0]
+    p = params(["resnet20"])
+    p["experiments"]["resnet20"]["alphas"] = sorted(set(runs["alpha"]))
+    df = claims_table(p, {"resnet20": runs}, {}, {})
+    assert set(CLAIMS) == set(df["claim"])
+    v = verdicts(df)
+    missing = ["3a", "3b", "8a", "8b", "8d"] if side < 0 else ["1a", "1b", "2a", "2b", "8c"]
+    assert all(v[f"{c}:resnet20"] == "not configured" for c in missing)
+    assert v[f"{'1a' if side < 0 else '3a'}:resnet20"] == "holds"
+
+
 def test_readme_blocks_are_rewritten_and_checked(tmp_path):
     from selectivity.claims.evaluate import claims_table
     from selectivity.claims.table import BEGIN, END, read_claims, update_readme, write_claims

@@ -233,3 +233,19 @@ def test_collecting_per_epoch_tables_checks_every_configured_run_once(tmp_path):
     write_epochs([r for r in epoch_rows("dyn", -1.0, 0, 2, -1.0, [("network", 0.1)], 0.5, 8)], tmp_path / "gap.csv")
     with pytest.raises(InputError, match=r"holds epochs \[2\], not 0..0"):
         collect_epochs([tmp_path / "gap.csv"], "dyn", [-1.0], [0])
+
+
+def test_summarize_epochs_prints_each_alphas_curve_as_mean_and_sd_over_seeds(tmp_path):
+    from conftest import run_cli
+    from selectivity.files.epochs import epoch_rows, write_epochs
+
+    rows = []
+    for seed, bump in enumerate((0.10, 0.14)):
+        for epoch in range(3):
+            si = 0.2 + bump * (epoch == 1)
+            rows += epoch_rows("dyn", 0.0, seed, epoch, 0.0, [("l0", si), ("network", si)], 0.5 + 0.1 * epoch, 50)
+    write_epochs(rows, tmp_path / "epochs_all.csv")
+    out = run_cli("summarize-epochs", tmp_path / "epochs_all.csv").stdout
+    lines = {int(line.split()[2]): line for line in out.splitlines()[2:]}
+    assert sorted(lines) == [0, 1, 2] and "50 validation images" in out
+    assert "0.320 ± 0.028" in lines[1] and "60.0 ±   0.0" in lines[1]  # mean and SD over the two seeds

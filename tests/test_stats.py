@@ -74,3 +74,23 @@ def test_ranksum_and_sign_comparison_match_scipy():
     t, p = paired_t([1, 2, 3, 4.5], [0.5, 1.0, 2.9, 4.0])
     r = sps.ttest_rel([1, 2, 3, 4.5], [0.5, 1.0, 2.9, 4.0])
     assert (t, p) == pytest.approx((r.statistic, r.pvalue))
+
+
+def test_paired_t_interval_is_the_tests_own_interval_and_pairwise_tests_correct_over_pairs():
+    import pandas as pd
+    from scipy import stats as sps
+
+    from selectivity.stats import paired_t, paired_t_interval, pairwise_tests
+
+    a, b = np.array([0.25, 0.24, 0.27, 0.22]), np.array([0.24, 0.235, 0.25, 0.22])
+    low, high = paired_t_interval(a - b, 0.95)
+    d = a - b
+    half = sps.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    assert (low, high) == pytest.approx((d.mean() - half, d.mean() + half))
+    assert (low > 0) == (paired_t(a, b)[1] < 0.05)  # the interval excludes 0 exactly when the test rejects
+    assert np.isnan(paired_t_interval([0.1], 0.95)).all()  # one pair: no interval
+    df = pd.DataFrame({"g": ["x"] * 3 + ["y"] * 3 + ["z"] * 3, "v": [1, 1.1, 0.9, 2, 2.1, 1.9, 1, 1.2, 0.8]})
+    pairs = pairwise_tests(df, "v", "g", ["x", "y", "z"]).set_index("g")
+    assert list(pairs.index) == ["y vs x", "z vs x", "z vs y"]
+    assert pairs.loc["y vs x", "statistic"] > 0 > pairs.loc["z vs y", "statistic"]
+    assert pairs["p_corrected"].tolist() == pytest.approx(np.minimum(1, 3 * pairs["p"]).tolist())

@@ -99,6 +99,31 @@ def execution_flags(execution: dict) -> str:
     return " ".join(words)
 
 
+def _similarity_parser(sub, name: str, help: str, models_help: str):
+    """A similarity command's parser (similarity, similarity-to-final): the runs it compares, what it
+    computes with, and where it writes."""
+    from .similarity import MEASURES
+
+    s = sub.add_parser(name, help=help)
+    s.add_argument("--alpha", type=float, required=True)
+    s.add_argument("--experiment", default="", help="experiment name recorded in the table")
+    s.add_argument("--data", required=True, help="prepared dataset .npz (its test set gives the datapoints)")
+    s.add_argument("--models", nargs="+", required=True, help=models_help)
+    s.add_argument("--seeds", nargs="+", type=int, required=True, help="the seed of each --models file, in order")
+    s.add_argument("--readings", nargs="+", choices=list(SIMILARITY_READINGS), default=list(ANALYSIS["similarity_readings"]),
+                   help="datapoints of a conv layer: (image, position) rows and/or per-image spatial means")
+    s.add_argument("--measures", nargs="+", choices=list(MEASURES), default=list(ANALYSIS["similarity_measures"]))
+    s.add_argument("--rows-per-neuron", type=int, default=ANALYSIS["rows_per_neuron"],
+                   help="rows per layer: max(--min-rows, this x the layer's neurons), or all it has")
+    s.add_argument("--min-rows", type=int, default=ANALYSIS["min_rows"], help="the fewest rows the rule asks for a layer")
+    s.add_argument("--out", required=True)
+    s.add_argument("--epsilon", type=float, default=ANALYSIS["pwcca_epsilon"], help="PWCCA's epsilon")
+    s.add_argument("--threads", type=int, default=ANALYSIS["similarity_threads"])
+    s.add_argument("--device", default=ANALYSIS["device"], help="cpu, cuda, cuda:N or auto")
+    s.add_argument("--batch-size", type=int, default=SIMILARITY_IMAGES_PER_PASS, help="test images per forward pass")
+    return s
+
+
 def _name_path_pairs(items: list[str], option: str) -> dict[str, list[str]]:
     """NAME=PATH items of a repeatable option, by name (a name may repeat)."""
     out: dict[str, list[str]] = {}
@@ -359,6 +384,12 @@ def _summarize(args) -> None:
     print(summarize(args.runs, args.network_mean))
 
 
+def _summarize_epochs(args) -> None:
+    from .report import epochs_summary
+
+    print("\n".join(epochs_summary(path) for path in args.tables))
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .similarity import MEASURES
 
@@ -409,47 +440,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--null-seed", type=int, default=ANALYSIS["si_null_seed"], help="seed of the SI null's permutations")
     s.set_defaults(func=_unit_metrics)
 
-    s = sub.add_parser("similarity", help="representational similarity (PWCCA, CKA, Procrustes) within an alpha "
-                                          "and against alpha = 0, per reading and layer (CSV)")
-    s.add_argument("--alpha", type=float, required=True)
-    s.add_argument("--experiment", default="", help="experiment name recorded in the table")
-    s.add_argument("--data", required=True, help="prepared dataset .npz (its test set gives the datapoints)")
-    s.add_argument("--models", nargs="+", required=True, help="model.pt of the runs at this alpha")
-    s.add_argument("--seeds", nargs="+", type=int, required=True, help="the seed of each --models file, in order")
+    s = _similarity_parser(sub, "similarity", "representational similarity (PWCCA, CKA, Procrustes) within an "
+                           "alpha and against alpha = 0, per reading and layer (CSV)", "model.pt of the runs at this alpha")
     s.add_argument("--baseline-models", nargs="*", help="model.pt of the alpha = 0 runs (omit for alpha 0)")
     s.add_argument("--baseline-seeds", nargs="*", type=int, help="the seed of each --baseline-models file, in order")
-    s.add_argument("--readings", nargs="+", choices=list(SIMILARITY_READINGS), default=list(ANALYSIS["similarity_readings"]),
-                   help="datapoints of a conv layer: (image, position) rows and/or per-image spatial means")
-    s.add_argument("--measures", nargs="+", choices=list(MEASURES), default=list(ANALYSIS["similarity_measures"]))
-    s.add_argument("--rows-per-neuron", type=int, default=ANALYSIS["rows_per_neuron"],
-                   help="rows per layer: max(--min-rows, this x the layer's neurons), or all it has")
-    s.add_argument("--min-rows", type=int, default=ANALYSIS["min_rows"], help="the fewest rows the rule asks for a layer")
-    s.add_argument("--out", required=True)
-    s.add_argument("--epsilon", type=float, default=ANALYSIS["pwcca_epsilon"], help="PWCCA's epsilon")
-    s.add_argument("--threads", type=int, default=ANALYSIS["similarity_threads"])
-    s.add_argument("--device", default=ANALYSIS["device"], help="cpu, cuda, cuda:N or auto")
-    s.add_argument("--batch-size", type=int, default=SIMILARITY_IMAGES_PER_PASS, help="test images per forward pass")
     s.set_defaults(func=_similarity)
 
-    s = sub.add_parser("similarity-to-final", help="representational distance of each run's save_epochs models to "
-                                                   "its final model, per reading, measure and layer (CSV)")
-    s.add_argument("--alpha", type=float, required=True)
-    s.add_argument("--experiment", default="", help="experiment name recorded in the table")
-    s.add_argument("--data", required=True, help="prepared dataset .npz (its test set gives the datapoints)")
-    s.add_argument("--models", nargs="+", required=True, help="the final model.pt of the runs at this alpha")
-    s.add_argument("--seeds", nargs="+", type=int, required=True, help="the seed of each --models file, in order")
+    s = _similarity_parser(sub, "similarity-to-final", "representational distance of each run's save_epochs models "
+                           "to its final model, per reading, measure and layer (CSV)",
+                           "the final model.pt of the runs at this alpha")
     s.add_argument("--epochs", nargs="+", type=int, required=True, help="the save_epochs epochs to compare")
     s.add_argument("--epoch-models", nargs="+", required=True,
                    help="epoch_<k>/model.pt files: for each --epochs epoch in turn, one per seed in --seeds order")
-    s.add_argument("--readings", nargs="+", choices=list(SIMILARITY_READINGS), default=list(ANALYSIS["similarity_readings"]))
-    s.add_argument("--measures", nargs="+", choices=list(MEASURES), default=list(ANALYSIS["similarity_measures"]))
-    s.add_argument("--rows-per-neuron", type=int, default=ANALYSIS["rows_per_neuron"])
-    s.add_argument("--min-rows", type=int, default=ANALYSIS["min_rows"])
-    s.add_argument("--out", required=True)
-    s.add_argument("--epsilon", type=float, default=ANALYSIS["pwcca_epsilon"], help="PWCCA's epsilon")
-    s.add_argument("--threads", type=int, default=ANALYSIS["similarity_threads"])
-    s.add_argument("--device", default=ANALYSIS["device"], help="cpu, cuda, cuda:N or auto")
-    s.add_argument("--batch-size", type=int, default=SIMILARITY_IMAGES_PER_PASS, help="test images per forward pass")
     s.set_defaults(func=_similarity_to_final)
 
     s = sub.add_parser("collect-runs", help="tidy runs and layers tables from run folders")
@@ -549,6 +551,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--network-mean", default=ANALYSIS["network_mean"], choices=["layers", "units"],
                    help="which mean over the network to report as SI (default: layers, Eq. 3)")
     s.set_defaults(func=_summarize)
+
+    s = sub.add_parser("summarize-epochs", help="print the probe's SI and accuracy per epoch per alpha (mean ± SD)")
+    s.add_argument("tables", nargs="+", help="epochs_all.csv (training.probe_size > 0)")
+    s.set_defaults(func=_summarize_epochs)
     return p
 
 

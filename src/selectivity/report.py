@@ -1,6 +1,7 @@
 """A plain-text summary of runs tables: per experiment and alpha, the mean and standard deviation
 over seeds of test accuracy and of the network's class selectivity, and the machine it ran on.
-The README's numbers are this command's output (``selectivity summarize``)."""
+The README's numbers are this command's output (``selectivity summarize``; per epoch:
+``selectivity summarize-epochs``)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,26 @@ def summarize(paths, network_mean: str = ANALYSIS["network_mean"]) -> str:
     lines.append(f"machine: {machine()}")
     return "\n".join(lines)
 
+
+
+def epochs_summary(path) -> str:
+    """An experiment's per-epoch table (epochs_all.csv): one line per (alpha, epoch), the probe's
+    network mean SI (Eq. 3) and accuracy as mean ± SD over seeds, and the epoch's alpha."""
+    from .files.epochs import NETWORK, read_epochs
+
+    table = read_epochs(path)
+    network = table[table["layer"] == NETWORK]
+    size = int(network["probe_size"].iloc[0])
+    lines = [f"{path}: the probe's network mean SI (Eq. 3) and accuracy after each epoch (0: initialized), "
+             f"{size} validation images; mean ± SD over seeds",
+             f"  {'experiment':20} {'alpha':>7} {'epoch':>5} {'epoch α':>8} {'n':>3}  {'SI':>15}  {'probe accuracy (%)':>18}"]
+    for (exp, alpha, epoch), g in network.groupby(["experiment", "alpha", "epoch"], sort=True):
+        sd = (lambda v: v.std(ddof=1)) if len(g) > 1 else (lambda v: float("nan"))
+        acc = g["probe_accuracy"] * 100
+        epoch_alpha = ", ".join(f"{a:g}" for a in sorted(set(g["epoch_alpha"])))
+        lines.append(f"  {exp:20} {alpha:>7g} {epoch:>5} {epoch_alpha:>8} {len(g):>3}  {g['mean_si'].mean():>7.3f} ± "
+                     f"{sd(g['mean_si']):.3f}  {acc.mean():>9.1f} ± {sd(acc):>5.1f}")
+    return "\n".join(lines)
 
 
 def similarity_ratios(path) -> str:

@@ -129,6 +129,17 @@ def compare_signs(df: pd.DataFrame, value: str, ci: float = STATS["ci"], n_boots
     return out
 
 
+def paired_t_interval(differences, ci: float = STATS["ci"]) -> tuple[float, float]:
+    """The t confidence interval of the mean of paired ``differences`` (NaN with fewer than 2)."""
+    d = np.asarray(differences, float)
+    if len(d) < 2:
+        return np.nan, np.nan
+    if np.all(d == d[0]):
+        return float(d[0]), float(d[0])
+    interval = sps.ttest_1samp(d, 0.0).confidence_interval(ci)
+    return float(interval.low), float(interval.high)
+
+
 def paired_t(a, b) -> tuple[float, float]:
     """Paired t-test of a against b (same length). (statistic, p); NaN with fewer than 2 pairs."""
     a, b = np.asarray(a, float), np.asarray(b, float)

@@ -82,7 +82,7 @@ def _selectivity_claims(t: Table, name: str, runs: pd.DataFrame, p: dict, opts: 
                                                       "mean precision"), conf and which == "live",
                           precision=which, **axes)
             else:
-                for c in ("1a", "1b"):
+                for c in ("1a", "1b", "8c"):
                     t.add(c, name, rules.not_configured("no α < 0 runs"), conf, **axes)
             if has_pos:
                 stats = compare_to_control(pos, si, **opts)
@@ -97,14 +97,15 @@ def _selectivity_claims(t: Table, name: str, runs: pd.DataFrame, p: dict, opts: 
                                                       pcol, "mean precision"),
                           conf and which == "live", precision=which, **axes)
             else:
-                t.add("3a", name, rules.not_configured("no α > 0 runs"), conf, **axes)
+                for c in ("3a", "8a", "8d"):
+                    t.add(c, name, rules.not_configured("no α > 0 runs"), conf, **axes)
         axes, conf = dict(network_mean=mean), mean == cfg_mean
-        if has_neg:
-            t.add("2a", name, _null_verdict(runs, acc_neg, mean, level, opts), conf, **axes)
-        if has_pos:
-            t.add("8b", name, _consistency(pos, mean, opts), conf, **axes)
-    if has_neg:
-        t.add("2b", name, _small_drop(acc, p["claims"]["small_drop"], opts), True)
+        t.add("2a", name, _null_verdict(runs, acc_neg, mean, level, opts) if has_neg
+              else rules.not_configured("no α < 0 runs"), conf, **axes)
+        t.add("8b", name, _consistency(pos, mean, opts) if has_pos else rules.not_configured("no α > 0 runs"), conf,
+              **axes)
+    t.add("2b", name, _small_drop(acc, p["claims"]["small_drop"], opts) if has_neg
+          else rules.not_configured("no α < 0 runs"), True)
     for corr, pcol in CORRECTIONS.items():
         conf = corr == "bonferroni"
         t.add("3b", name, rules.direction(acc_pos, 1, -1, level, pcol, "test accuracy (%)") if has_pos
