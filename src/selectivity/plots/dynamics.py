@@ -76,6 +76,8 @@ def to_final_panel(ax, to_final: pd.DataFrame, colors: dict, opts: dict, parts: 
     per_net = to_final.groupby(["experiment", "alpha", "seed", "epoch", "measure", "reading"], as_index=False,
                                sort=False)["distance"].mean()
     measure, reading = to_final["measure"].iloc[0], to_final["reading"].iloc[0]
+    alphas = sorted(per_net["alpha"].unique())
+    dodge = {a: 0.12 * (i - (len(alphas) - 1) / 2) for i, a in enumerate(alphas)}  # points side by side
     for (m, r), sub in per_net.groupby(["measure", "reading"], sort=False):
         for alpha, rows in sub.groupby("alpha", sort=True):
             s = per_epoch(rows, "distance", "d", f"{m} distance to the final network ({r} reading), mean over layers",
@@ -83,7 +85,7 @@ def to_final_panel(ax, to_final: pd.DataFrame, colors: dict, opts: dict, parts: 
             parts.append(s)
             if (m, r) == (measure, reading):
                 s = s.sort_values("epoch")
-                ax.errorbar(s["epoch"], s["mean"], yerr=[s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]],
+                ax.errorbar(s["epoch"] + dodge[alpha], s["mean"], yerr=[s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]],
                             fmt="o-", color=colors[alpha], capsize=3, label=f"α={alpha_label(alpha)}")
     return f"{measure} ({reading})"
 
@@ -131,6 +133,7 @@ def si_dynamics_figure(data):
     if data.to_final is not None:
         shown = to_final_panel(axes[3], data.to_final, colors, opts, parts)
         ylabels.append(f"{shown} distance to the final network")
+        axes[3].set_xlim(axes[0].get_xlim())  # the epochs of panels a-c
     for ax, ylabel in zip(axes, ylabels):
         ax.set_xlabel("epoch (0: initialized)")
         ax.set_ylabel(ylabel)
