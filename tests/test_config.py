@@ -214,3 +214,23 @@ def test_a_bad_entry_of_a_choice_is_named(section, change, message):
     with pytest.raises(ConfigError) as e:
         validate_config(cfg, SCHEMA)
     assert message in str(e.value)
+
+
+@pytest.mark.parametrize("training, figure, message", [
+    ({"alpha_schedule": [{"epochs": 6, "scale": 0}, {"scale": 1}]}, {},
+     "experiments.dynamics.training: alpha_schedule covers 6 epochs before its open last segment but the run trains 3"),
+    ({"alpha_schedule": [{"epochs": 2, "scale": 1}]}, {},
+     "experiments.dynamics.training: alpha_schedule covers 2 epochs but the run trains 3"),
+    ({"save_epochs": [1, 9]}, {}, "experiments.dynamics.training: save_epochs [9] lie outside the run's epochs 1..3"),
+    ({}, {"early_epoch": 10}, "figures.dynamics_si.early_epoch: 10 is after the last epoch (3) of experiment 'dynamics'"),
+])
+def test_keys_that_must_fit_the_epochs_are_checked_when_the_workflow_starts(training, figure, message):
+    """A schedule, save_epochs or early_epoch that does not fit the run's epochs is a config error
+    (before any job), not a failure of the training or figure job."""
+    cfg = load("config/tiny_dynamics.yaml")
+    cfg["experiments"]["dynamics"]["training"].update(training)
+    cfg["figures"]["dynamics_si"].update(figure)
+    with pytest.raises(ConfigError) as e:
+        validate_config(cfg, SCHEMA)
+    assert message in str(e.value)
+    validate_config(load("config/tiny_dynamics.yaml"), SCHEMA)

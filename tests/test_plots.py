@@ -584,7 +584,7 @@ def test_the_si_dynamics_figure_shows_the_distance_to_the_final_network_as_an_op
         inputs["to_final"].append(path)
     stats = render(params, inputs, tmp_path / "d.pdf", tmp_path / "d.csv")
     d = stats[stats["panel"] == "d"]
-    first = f"{settings['measures'][0]} distance to the final network ({settings['readings'][0]} reading), mean over layers"
+    first = f"{settings['measures'][0]} distance to the run's model ({settings['readings'][0]} reading), mean over layers"
     assert len(d) == len(ALPHAS) * 2 * len(settings["measures"]) * len(settings["readings"])
     table = pd.concat(pd.read_csv(p) for p in inputs["to_final"])
     one = table[(table["alpha"] == 0) & (table["epoch"] == 2) & (table["measure"] == settings["measures"][0])

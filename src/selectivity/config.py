@@ -23,7 +23,7 @@ from .layout import SCHEMA, format_alpha, select_alphas
 from .models import registry as models
 from .models.registry import model_display_name
 from .plots.specs import FIGURES, KINDS, NETWORK_MEANS, ROBUSTNESS_KINDS, figure_experiments, figure_schema, stars_text, describe_test
-from .training.config import training_schema
+from .training.config import check_epoch_keys, training_schema
 
 
 class ConfigError(ValueError):
@@ -163,6 +163,11 @@ def validate_config(config: dict, schema: dict | str | Path, source: str = "conf
         milestones = exp["training"]["lr_milestones"]
         if milestones != sorted(milestones):
             problems.append(f"  experiments.{name}.training.lr_milestones: must be increasing, got {milestones}")
+        training = exp["training"]
+        try:
+            check_epoch_keys(training["epochs"], training["alpha_schedule"], training["save_epochs"])
+        except ValueError as e:
+            problems.append(f"  experiments.{name}.training: {e} (epochs: {training['epochs']})")
     for exp in config.get("robustness", {}).get("experiments", []):
         if exp not in config.get("experiments", {}):
             problems.append(f"  robustness.experiments: {exp!r} is not a key of `experiments`")
@@ -185,6 +190,11 @@ def validate_config(config: dict, schema: dict | str | Path, source: str = "conf
                                 f"experiment {names[0]!r} ({grid})")
         if "labels" in spec and len(spec["labels"]) != len(names):
             problems.append(f"  figures.{fig}.labels: {len(spec['labels'])} labels for {len(names)} experiments")
+        if spec.get("early_epoch") is not None and names and names[0] in config.get("experiments", {}):
+            epochs = config["experiments"][names[0]]["training"]["epochs"]
+            if spec["early_epoch"] > epochs:
+                problems.append(f"  figures.{fig}.early_epoch: {spec['early_epoch']} is after the last epoch "
+                                f"({epochs}) of experiment {names[0]!r}")
         if "detail_index" in spec and not -len(names) <= spec["detail_index"] < len(names):
             problems.append(f"  figures.{fig}.detail_index: {spec['detail_index']} is not an index of its "
                             f"{len(names)} experiments")

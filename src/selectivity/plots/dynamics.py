@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from ..files.epochs import NETWORK
 from ..files.runs import require_last
@@ -70,9 +71,9 @@ def rise_and_decline(network: pd.DataFrame, early_epoch: int, opts: dict) -> pd.
 
 
 def to_final_panel(ax, to_final: pd.DataFrame, colors: dict, opts: dict, parts: list) -> str:
-    """Panel d: per alpha, the distance of each run's save_epochs network to its final one (mean over
-    unit layers per network; mean and bootstrapped CI over networks), for the table's first measure
-    and reading (every measure and reading go to ``parts``, the statistics). Returns what it shows."""
+    """Panel d: per alpha, the distance of each run's save_epochs network to the run's model, its
+    best-validation epoch (mean over unit layers per network; mean and bootstrapped CI over
+    networks), for the table's first measure and reading (every measure and reading go to ``parts``, the statistics). Returns what it shows."""
     per_net = to_final.groupby(["experiment", "alpha", "seed", "epoch", "measure", "reading"], as_index=False,
                                sort=False)["distance"].mean()
     measure, reading = to_final["measure"].iloc[0], to_final["reading"].iloc[0]
@@ -80,7 +81,7 @@ def to_final_panel(ax, to_final: pd.DataFrame, colors: dict, opts: dict, parts: 
     dodge = {a: 0.12 * (i - (len(alphas) - 1) / 2) for i, a in enumerate(alphas)}  # points side by side
     for (m, r), sub in per_net.groupby(["measure", "reading"], sort=False):
         for alpha, rows in sub.groupby("alpha", sort=True):
-            s = per_epoch(rows, "distance", "d", f"{m} distance to the final network ({r} reading), mean over layers",
+            s = per_epoch(rows, "distance", "d", f"{m} distance to the run's model ({r} reading), mean over layers",
                           opts)
             parts.append(s)
             if (m, r) == (measure, reading):
@@ -94,7 +95,7 @@ def si_dynamics_figure(data):
     """(a) The probe's network mean SI (Eq. 3) per epoch, one line per alpha (mean and bootstrapped
     CI over seeds); (b) at ``detail_alpha``, the mean SI of each layer group per epoch; (c) the
     probe's accuracy per epoch per alpha; (d, with the option similarity_to_final) the distance of
-    the save_epochs networks to the final ones (``to_final_panel``). The statistics hold every curve
+    the save_epochs networks to the runs' models (``to_final_panel``). The statistics hold every curve
     point and, per alpha, the rise-and-decline tests of ``rise_and_decline``."""
     opts, options = data.opts, data.options
     epochs = data.epochs[0]
@@ -132,9 +133,10 @@ def si_dynamics_figure(data):
     ylabels = ["network mean SI (probe)", f"mean SI per layer group, α={alpha_label(detail)}", "probe accuracy"]
     if data.to_final is not None:
         shown = to_final_panel(axes[3], data.to_final, colors, opts, parts)
-        ylabels.append(f"{shown} distance to the final network")
+        ylabels.append(f"{shown} distance to the run's model\n(its best-validation epoch)")
         axes[3].set_xlim(axes[0].get_xlim())  # the epochs of panels a-c
     for ax, ylabel in zip(axes, ylabels):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch (0: initialized)")
         ax.set_ylabel(ylabel)
         ax.legend(fontsize=7, frameon=False)
@@ -192,8 +194,10 @@ def schedule_stats(table: pd.DataFrame, value: str, labels, test: str, star_leve
     return out
 
 
-def _schedule_bars(ax, table: pd.DataFrame, value: str, stats: pd.DataFrame, order, alpha: float, ylabel: str):
-    """Bars (mean), CI whiskers and one dot per network per schedule, stars against "never"."""
+def _schedule_bars(ax, table: pd.DataFrame, value: str, stats: pd.DataFrame, order, alpha: float, ylabel: str,
+                   ticks=None):
+    """Bars (mean), CI whiskers and one dot per network per schedule, stars against "never"; ``ticks``:
+    the schedules' tick labels (default: their names)."""
     summary = stats.set_index("schedule").loc[order]
     x = np.arange(len(order))
     colors = [BASELINE_COLOR] + [alpha_colors([alpha])[alpha]] * (len(order) - 1)
@@ -205,7 +209,7 @@ def _schedule_bars(ax, table: pd.DataFrame, value: str, stats: pd.DataFrame, ord
         ax.scatter(np.full(len(vals), i), vals, s=8, color="k", zorder=3)
         if summary["stars"].iloc[i]:
             ax.text(i, summary["ci_high"].iloc[i], summary["stars"].iloc[i], ha="center", va="bottom")
-    ax.set_xticks(x, order)
+    ax.set_xticks(x, ticks or order)
     ax.set_xlabel(f"schedule (α = {alpha_label(alpha)}; never: α = 0)")
     ax.set_ylabel(ylabel)
     low, high = min(summary["ci_low"].min(), table[value].min()), max(summary["ci_high"].max(), table[value].max())
@@ -224,25 +228,25 @@ def schedules_figure(data):
     order = ["never", *labels]
     fig, axes = new_figure(4, width=3.9)
     experiment = ",".join(map(str, table["experiment"].unique()))
+    # the best-validation epoch of each run: a schedule whose runs chose an epoch before their
+    # regularized epochs shows unregularized networks in panels a and c (the tick labels say which)
+    chosen = table.groupby("schedule", sort=False)["best_epoch"].agg(["count", "mean", "min", "max"]).reindex(order)
+    best_ticks = [f"{n}\nbest {int(lo)}–{int(hi)}" if lo != hi else f"{n}\nbest {int(lo)}"
+                  for n, lo, hi in zip(order, chosen["min"], chosen["max"])]
+    last_ticks = [f"{n}\nepoch {int(table['last_epoch'].max())}" for n in order]
     parts = []
     panels = [(accuracy, "test accuracy", reading) for accuracy, _, reading in READINGS]
-    panels += [(si, "test-set mean SI over layers", reading) for _, si, reading in READINGS]
+    panels += [(si, "test-set mean SI (Eq. 3)", reading) for _, si, reading in READINGS]
     for ax, panel, (value, ylabel, reading) in zip(axes, "abcd", panels):
         stats = schedule_stats(table, value, labels, data.params["test"], data.stars, opts)
-        _schedule_bars(ax, table, value, stats, order, alpha, f"{ylabel} ({reading})")
+        _schedule_bars(ax, table, value, stats, order, alpha, ylabel,
+                       best_ticks if reading == READINGS[0][2] else last_ticks)
+        ax.set_title(f"at the {reading}", fontsize=8)
         parts.append(stat_rows(stats.assign(alpha=alpha, experiment=experiment), panel, table, value,
                                keep=("schedule",)))
-    # the best-validation epoch of each run: a schedule whose runs chose an epoch before their
-    # regularized epochs shows unregularized networks in panels a and c
-    chosen = table.groupby("schedule", sort=False)["best_epoch"].agg(["count", "mean", "min", "max"]).reindex(order)
     parts.append(stat_rows(pd.DataFrame({"schedule": order, "n": chosen["count"].to_numpy(),
                                          "mean": chosen["mean"].to_numpy(), "ci_low": chosen["min"].to_numpy(),
                                          "ci_high": chosen["max"].to_numpy(), "alpha": alpha, "experiment": experiment,
                                          "test": "best-validation epoch of the runs (ci_low, ci_high: min, max)"}),
                            "a", table, "best_epoch", keep=("schedule",)))
-    axes[0].text(0.02, 0.02, "best epochs: " + ", ".join(f"{n} {int(lo)}–{int(hi)}" for n, lo, hi in
-                                                        zip(order, chosen["min"], chosen["max"])),
-                 transform=axes[0].transAxes, fontsize=6, va="bottom")
-    axes[1].text(0.02, 0.02, f"last epoch: {int(table['last_epoch'].max())}", transform=axes[1].transAxes,
-                 fontsize=6, va="bottom")
     return fig, axes, pd.concat(parts, ignore_index=True)

@@ -89,7 +89,8 @@ KINDS.update({
                                        "(null: a quarter of the epochs)"},
         "similarity_to_final": {"type": "boolean", "default": False,
                                 "description": "panel d: the representational distance of each run's save_epochs "
-                                               "networks to its final network (needs training.save_epochs)"}},
+                                               "networks to the run's model, its best-validation epoch (needs "
+                                               "training.save_epochs)"}},
         to_final="similarity_to_final"),
     "schedules": Kind("dynamics", "schedules_figure", multi=True, baseline="first", options={
         "labels": LABELS,
@@ -307,12 +308,12 @@ FIGURES.update({
         finding=("Ranadive et al. 2023, abstract", "class-selective neurons emerge during the first few epochs "
                  "of training, before receding rapidly")),
     "dynamics_schedules": Figure(
-        "schedules", "Final test accuracy of α schedules in time ({model})",
+        "schedules", "Test accuracy and class selectivity of α schedules in time ({model})",
         "(a, b) Test accuracy and (c, d) the mean over layers (Eq. 3) of the test set's class selectivity index "
         "per schedule: never (α = 0), regularized in every epoch, in the early epochs only, in the late epochs "
         "only (the experiments' training.alpha_schedule), mean and bootstrapped {ci} CI over networks, one dot per "
         "network. Two readings of a run's final network: (a, c) its best-validation epoch (the paper's protocol "
-        "and the run's model; the chosen epochs are printed in panel a and in the CSV), where a run that chose an "
+        "and the run's model; the chosen epochs are under the bars and in the CSV), where a run that chose an "
         "epoch before its schedule regularized shows an unregularized network; (b, d) its last epoch, what "
         "\"final accuracy\" means in a schedule that regularizes late. {stars} (every schedule against never, "
         "Bonferroni over the regularized schedules; each pair of regularized schedules in the CSV, Bonferroni "

@@ -40,6 +40,16 @@ def option(default, description: str | None = None, **schema):
     return field(default=default, metadata={"schema": spec})
 
 
+def check_epoch_keys(epochs: int, alpha_schedule, save_epochs) -> tuple:
+    """The keys that must fit the run's ``epochs`` (the workflow checks them at start, the run again):
+    returns the normalized ``alpha_schedule``; a ValueError names the key that does not fit."""
+    schedule = normalize_schedule(alpha_schedule, epochs)
+    late = sorted(int(e) for e in save_epochs if not 1 <= int(e) <= epochs)
+    if late:
+        raise ValueError(f"save_epochs {late} lie outside the run's epochs 1..{epochs}")
+    return schedule
+
+
 @dataclass(frozen=True)
 class RunConfig:
     model: str
@@ -110,11 +120,8 @@ class RunConfig:
         return cls(**d)
 
     def __post_init__(self):
-        epochs = self.epochs
-        object.__setattr__(self, "alpha_schedule", normalize_schedule(self.alpha_schedule, epochs))
-        late = [e for e in self.save_epochs if not 1 <= e <= epochs]
-        if late:
-            raise ValueError(f"save_epochs {late} lie outside the run's epochs 1..{epochs}")
+        object.__setattr__(self, "alpha_schedule", check_epoch_keys(self.epochs, self.alpha_schedule,
+                                                                    self.save_epochs))
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
