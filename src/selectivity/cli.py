@@ -319,7 +319,10 @@ def _figures(args) -> None:
     w = max(map(len, FIGURES)) + 1
     print(f"{'figure':{w}} {'kind':19} {'runs':9} {'experiments (paper)':40} options")
     for name, fig in sorted(FIGURES.items(), key=lambda kv: kv[1].order):
-        options = ", ".join(f"{k} ({v.get('default', 'none')})" for k, v in KINDS[fig.kind].options.items()) or "-"
+        defaults = {k: v.get("default", "none") for k, v in KINDS[fig.kind].options.items()}
+        if "labels" in defaults:  # a figure's own default legend labels (the schema's default too)
+            defaults["labels"] = "/".join(fig.labels) if fig.labels else "the experiments' names"
+        options = ", ".join(f"{k} ({v})" for k, v in defaults.items()) or "-"
         print(f"{name:{w}} {fig.kind:19} {fig.subset:9} {', '.join(fig.experiments):40} {options}")
 
 
