@@ -253,3 +253,13 @@ def test_a_run_config_without_alpha_names_the_missing_key(tmp_path):
     proc = run_cli("train", "--data", "d.npz", "--out-dir", tmp_path / "r", "--settings",
                    '{"model": "resnet20", "dataset": "digits", "seed": 0}', check=False)
     assert proc.returncode == 1 and "the run config lacks ['alpha']" in proc.stderr
+
+
+def test_figures_lists_every_figure_with_its_kind_and_the_defaults_of_its_options():
+    from selectivity.plots.specs import FIGURES
+
+    out = run_cli("figures").stdout.splitlines()
+    rows = {line.split()[0]: line for line in out[1:]}
+    assert set(rows) == set(FIGURES)
+    assert "labels (always/early/late)" in rows["dynamics_schedules"] and " schedules " in rows["dynamics_schedules"]
+    assert "similarity_to_final (False)" in rows["dynamics_si"] and "labels (ResNet20/VGG16)" in rows["figA12"]
