@@ -248,3 +248,32 @@ def test_benchmark_script_runs():
     out = subprocess.run([sys.executable, str(ROOT / "benchmarks/similarity_stage.py"), "--images", "300", "--seeds", "2",
                           "--reference-pairs", "1"], capture_output=True, text=True, check=True).stdout
     assert "speed-up" in out and "max |difference| on sampled pairs" in out
+
+
+def test_minibatch_cka_is_the_debiased_cka_in_one_batch_and_estimates_it_from_many():
+    """Nguyen et al. 2021's minibatch CKA: one batch of every datapoint is the full-data debiased
+    CKA exactly; 20 batches of 250 estimate it; the unbiased HSIC of a batch does not depend on
+    centring (the Gram-matrix form of Song et al. on raw features gives the same value)."""
+    from selectivity.similarity.cka import hsic_unbiased, minibatch_cka
+
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(5000, 6))
+    x = z @ rng.normal(size=(6, 12)) + 0.5 * rng.normal(size=(5000, 12)) + 3.0
+    y = z[:, :4] @ rng.normal(size=(4, 9)) + rng.normal(size=(5000, 9)) - 1.0
+    full = linear_cka(x, y, debiased=True)
+    assert minibatch_cka([(x, y)]) == pytest.approx(full, rel=1e-9)
+    many = minibatch_cka((x[i:i + 250], y[i:i + 250]) for i in range(0, 5000, 250))
+    assert many == pytest.approx(full, abs=0.02) and abs(many - linear_cka(x, y)) < 0.05
+    # Song et al.'s estimator from m x m Gram matrices of the raw (uncentred) batch
+    xb, yb = x[:50], y[:50]
+    k, l = xb @ xb.T, yb @ yb.T
+    np.fill_diagonal(k, 0)
+    np.fill_diagonal(l, 0)
+    m, one = len(xb), np.ones(len(xb))
+    song = (np.trace(k @ l) + one @ k @ one * (one @ l @ one) / ((m - 1) * (m - 2))
+            - 2 / (m - 2) * one @ k @ l @ one) / (m * (m - 3))
+    xc, yc = xb - xb.mean(0), yb - yb.mean(0)
+    ours = hsic_unbiased(float(np.sum((xc.T @ yc) ** 2)), (xc ** 2).sum(1), (yc ** 2).sum(1))
+    assert ours == pytest.approx(song, rel=1e-9)
+    with pytest.raises(ValueError, match="at least one batch"):
+        minibatch_cka([])

@@ -14,7 +14,8 @@ identical representations:
   Invariant to orthogonal maps and isotropic scaling. In [0, 2].
 
 For many pairs (every pair of many networks), ``prepare`` each side once and call ``distances``:
-a pair then costs one cross product X^T Y, shared by every measure.
+a pair then costs one cross product X^T Y, shared by every measure. For data too large to hold,
+``minibatch_cka`` accumulates linear CKA over batches (Nguyen et al. 2021; memory: one batch).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..defaults import ANALYSIS
-from .cka import cka_from_products
+from .cka import cka_from_products, minibatch_cka
 from .procrustes import procrustes_from_products
 from .pwcca import DEFAULT_EPSILON, PwccaSide, pwcca_pair, pwcca_side
 
@@ -128,5 +129,5 @@ def procrustes_distance(x, y, angular: bool = False) -> float:
     return procrustes_from_products(a.centered.T @ b.centered, a.sq_norm, b.sq_norm, angular)
 
 
-__all__ = ["MEASURES", "DEFAULT_MEASURES", "DEFAULT_EPSILON", "rows_wanted", "Side", "prepare", "distances", "pwcca_distance",
+__all__ = ["minibatch_cka", "MEASURES", "DEFAULT_MEASURES", "DEFAULT_EPSILON", "rows_wanted", "Side", "prepare", "distances", "pwcca_distance",
            "linear_cka", "cka_distance", "procrustes_distance"]

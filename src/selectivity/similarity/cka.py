@@ -47,3 +47,27 @@ def cka_from_products(cross: np.ndarray, gram1: np.ndarray, gram2: np.ndarray, r
     if self1 <= 0 or self2 <= 0:
         return float("nan")
     return hsic_unbiased(cross_sq, rows1, rows2) / np.sqrt(self1 * self2)
+
+
+def minibatch_cka(batches) -> float:
+    """Linear CKA accumulated over minibatches (Nguyen, Raghu & Kornblith 2021): the unbiased HSIC
+    of each batch's pair of sides, averaged over batches, as mean HSIC(X, Y) / sqrt(mean HSIC(X, X)
+    mean HSIC(Y, Y)). Memory: one batch. ``batches``: pairs (X [m_b, p], Y [m_b, q]) of the same
+    datapoints (m_b > 3; centred per batch, which the unbiased HSIC does not depend on). One batch
+    holding every datapoint gives the debiased CKA of ``cka_from_products``; many batches estimate
+    it (the estimate does not depend on the order of datapoints within batches). NaN without
+    variance on a side."""
+    sums, n = np.zeros(3), 0
+    for x, y in batches:
+        x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+        if len(x) != len(y):
+            raise ValueError(f"a batch holds {len(x)} datapoints on one side and {len(y)} on the other")
+        x, y = x - x.mean(0), y - y.mean(0)
+        r, s = np.einsum("ij,ij->i", x, x), np.einsum("ij,ij->i", y, y)
+        sums += [hsic_unbiased(float(np.sum((x.T @ y) ** 2)), r, s),
+                 hsic_unbiased(float(np.sum((x.T @ x) ** 2)), r, r), hsic_unbiased(float(np.sum((y.T @ y) ** 2)), s, s)]
+        n += 1
+    if n == 0:
+        raise ValueError("minibatch CKA needs at least one batch")
+    xy, xx, yy = sums / n
+    return float(xy / np.sqrt(xx * yy)) if xx > 0 and yy > 0 else float("nan")
