@@ -72,3 +72,39 @@ def test_layers_by_type_glob_and_name_reused_modules_and_max_reduction():
         unit_stats(model, batches(x, y, 10), 2, layers="relu", reduction="median")
     with pytest.raises(ValueError, match="at least 2 classes"):
         unit_stats(model, batches(x, torch.zeros(30, dtype=torch.long), 10), 2, layers="relu")
+
+
+def test_the_analyze_command_on_a_model_of_ones_own(synthetic_npz, tmp_path):
+    """`selectivity analyze`: a factory, its weights and a prepared dataset give the per-unit table
+    (the in-process unit_stats numbers) and a per-layer figure with its numbers."""
+    import json
+
+    import pandas as pd
+
+    from conftest import run_cli
+    from selectivity.data import load_prepared
+    from selectivity.data.augment import normalize
+
+    data = load_prepared(synthetic_npz)
+    kwargs = {"name": "resnet20", "num_classes": data.num_classes, "in_channels": data.image_shape[0], "width": 0.25}
+    torch.manual_seed(2)
+    model = build_model(**kwargs)
+    torch.save(model.state_dict(), tmp_path / "weights.pt")
+    out = run_cli("analyze", "--model", "selectivity.models:build_model", "--model-args", json.dumps(kwargs),
+                  "--weights", tmp_path / "weights.pt", "--data", synthetic_npz, "--out", tmp_path / "units.csv",
+                  "--figure", tmp_path / "layers.pdf", "--batch-size", 50).stdout
+    assert "units in" in out
+    table = pd.read_csv(tmp_path / "units.csv")
+    mean, std = torch.tensor(data.mean), torch.tensor(data.std)
+    x, y = data.test.images, data.test.labels
+    ref = unit_stats(model, batches(x, y, 50), data.num_classes, n_top=max(1, round(len(y) / data.num_classes)),
+                     transform=lambda b: normalize(b, mean, std))
+    np.testing.assert_allclose(table["si"], ref["si"], atol=1e-9)
+    np.testing.assert_allclose(table["precision"], ref["precision"], atol=1e-12)
+    assert (tmp_path / "layers.pdf").read_bytes()[:5] == b"%PDF-"
+    summary = pd.read_csv(tmp_path / "layers.csv")
+    assert len(summary) == table["layer"].nunique()
+    assert summary["mean_si"].to_numpy() == pytest.approx(table.groupby("layer_index")["si"].mean().to_numpy())
+    bad = run_cli("analyze", "--model", "selectivity.models:nothing", "--weights", tmp_path / "weights.pt",
+                  "--data", synthetic_npz, "--out", tmp_path / "u.csv", check=False)
+    assert bad.returncode != 0 and "--model 'selectivity.models:nothing'" in bad.stderr

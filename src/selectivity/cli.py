@@ -387,6 +387,58 @@ def _summarize(args) -> None:
     print(summarize(args.runs, args.network_mean))
 
 
+def _analyze(args) -> None:
+    """Per-unit class selectivity of a model of one's own (``analysis.one_pass``), from a factory
+    ``module:function`` (called with --model-args), its weights and a prepared dataset's split."""
+    import importlib
+
+    import torch
+
+    from .analysis.one_pass import unit_stats
+    from .data import load_prepared
+    from .data.augment import normalize
+    from .io import write_csv
+
+    module, sep, function = args.model.partition(":")
+    if not sep:
+        raise SystemExit(f"--model {args.model!r}: give module:factory, e.g. selectivity.models:build_model")
+    try:
+        factory = getattr(importlib.import_module(module), function)
+    except (ImportError, AttributeError) as e:
+        raise SystemExit(f"--model {args.model!r}: {e}") from e
+    model = factory(**args.model_args)
+    state = torch.load(args.weights, map_location="cpu", weights_only=True)
+    state = state.get("state_dict", state) if isinstance(state, dict) else state
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as e:
+        raise SystemExit(f"--weights {args.weights}: does not fit the model of --model {args.model}: {e}") from e
+    data = load_prepared(args.data)
+    split = getattr(data, args.split)
+    device = torch.device(args.device)
+    model.to(device)
+    mean, std = torch.tensor(data.mean, device=device), torch.tensor(data.std, device=device)
+    batches = ((split.images[i:i + args.batch_size], split.labels[i:i + args.batch_size])
+               for i in range(0, len(split.labels), args.batch_size))
+    n_top = args.n_top if args.n_top is not None else max(1, round(len(split.labels) / data.num_classes))
+    layers = args.layers or None
+    if layers:
+        types = {name: getattr(torch.nn, name) for name in layers if hasattr(torch.nn, name)}
+        layers = [types.get(name, name) for name in layers]
+    units = unit_stats(model, batches, data.num_classes, layers, n_top or None, args.reduction, device=device,
+                       transform=lambda x: normalize(x.to(device), mean, std))
+    write_csv(units, args.out)
+    print(f"{args.out}: {len(units)} units in {units['layer'].nunique()} layers, {units.attrs['images']} "
+          f"{args.split} images; network mean SI (mean over layers) {units.groupby('layer_index')['si'].mean().mean():.4f}")
+    if args.figure:
+        from .plots.layer_summary import layer_summary_figure
+        from .plots.style import finish
+
+        fig, axes, summary = layer_summary_figure(units, f"{args.model} on {data.name} ({args.split} split)")
+        finish(fig, axes, f"{args.model} on {data.name} ({args.split} split)", args.figure,
+               Path(args.figure).with_suffix(".csv"), summary)
+
+
 def _summarize_epochs(args) -> None:
     from .report import epochs_summary
 
@@ -554,6 +606,25 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--network-mean", default=ANALYSIS["network_mean"], choices=["layers", "units"],
                    help="which mean over the network to report as SI (default: layers, Eq. 3)")
     s.set_defaults(func=_summarize)
+
+    s = sub.add_parser("analyze", help="per-unit class selectivity, precision and dead units of a model of your "
+                                       "own, in one pass (CSV, and a per-layer figure)")
+    s.add_argument("--model", required=True, help="module:factory that builds the model, e.g. "
+                                                  "selectivity.models:build_model")
+    s.add_argument("--model-args", type=_settings_json, default={},
+                   help="keyword arguments of the factory: a JSON object (its text or @FILE)")
+    s.add_argument("--weights", required=True, help="a state_dict file (torch.save), or a model.pt of this project")
+    s.add_argument("--data", required=True, help="prepared dataset .npz (selectivity prepare-data)")
+    s.add_argument("--split", choices=["test", "val", "train"], default="test")
+    s.add_argument("--layers", nargs="*", help="module names, glob patterns (layer*.relu) or torch.nn types (ReLU); "
+                                               "default: the model's Unit layers")
+    s.add_argument("--n-top", type=int, help="precision's top N (default: images per class; 0: no precision)")
+    s.add_argument("--reduction", choices=["mean", "max"], default="mean", help="over each feature map's positions")
+    s.add_argument("--batch-size", type=int, default=DUMP_IMAGES_PER_PASS)
+    s.add_argument("--device", default="cpu")
+    s.add_argument("--out", required=True, help="the per-unit table (CSV)")
+    s.add_argument("--figure", help="the per-layer summary figure (PDF; its numbers beside it as CSV)")
+    s.set_defaults(func=_analyze)
 
     s = sub.add_parser("summarize-epochs", help="print the probe's SI and accuracy per epoch per alpha (mean ± SD)")
     s.add_argument("tables", nargs="+", help="epochs_all.csv (training.probe_size > 0)")
