@@ -108,3 +108,31 @@ def test_the_analyze_command_on_a_model_of_ones_own(synthetic_npz, tmp_path):
     bad = run_cli("analyze", "--model", "selectivity.models:nothing", "--weights", tmp_path / "weights.pt",
                   "--data", synthetic_npz, "--out", tmp_path / "u.csv", check=False)
     assert bad.returncode != 0 and "--model 'selectivity.models:nothing'" in bad.stderr
+
+
+def _torchvision():
+    """torchvision where it imports next to this torch (not with the CPU wheel: its compiled ops do
+    not load), else None."""
+    try:
+        import torchvision
+
+        torchvision.models.resnet18()
+        return torchvision
+    except Exception:  # ImportError, or RuntimeError "operator torchvision::nms does not exist"
+        return None
+
+
+@pytest.mark.skipif(_torchvision() is None, reason="torchvision does not import next to this torch (CPU wheel): "
+                                                   "install a matching CUDA build of torch and torchvision")
+def test_torchvisions_resnet18_has_the_units_of_the_projects_resnet18():
+    """Every nn.ReLU call of torchvision's ResNet18 (its blocks reuse one ReLU: relu#1, relu#2) is a
+    unit layer with the unit counts of the project's ResNet18 (stem imagenet), in the same order."""
+    tv = _torchvision()
+    torch.manual_seed(0)
+    theirs = tv.models.resnet18(num_classes=10)
+    ours = build_model("resnet18", 10, in_channels=3)
+    x, y = torch.randn(20, 3, 64, 64), torch.arange(20) % 10
+    a = unit_stats(theirs, batches(x, y, 10), 10, layers=nn.ReLU, n_top=2)
+    b = unit_stats(ours, batches(x, y, 10), 10, n_top=2)
+    assert a.groupby("layer_index").size().tolist() == b.groupby("layer_index").size().tolist()
+    assert a["si"].between(0, 1).all() and len(a) == len(b)
