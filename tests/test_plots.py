@@ -563,11 +563,12 @@ def test_the_si_dynamics_figure_shows_the_distance_to_the_final_network_as_an_op
     from selectivity.files.similarity import write_epoch_pairs
     from selectivity.similarity import rows_wanted
 
-    c = fake_config(dynamics_si={"experiment": "dynamics", "similarity_to_final": True})
     with pytest.raises(ValueError, match="figures.dynamics_si.similarity_to_final: experiment 'dynamics' saves no"):
-        figure_params(c, "dynamics_si")
+        fake_config(dynamics_si={"experiment": "dynamics", "similarity_to_final": True})  # a config error
+    c = fake_config()
     c["experiments"]["dynamics"]["training"]["save_epochs"] = [2, 4]
-    params = figure_params(c, "dynamics_si")
+    c["figures"]["dynamics_si"] = {"experiment": "dynamics", "similarity_to_final": True}
+    params = figure_params(validate_config(c, SCHEMA), "dynamics_si")
     inputs = figure_inputs(tmp_path, params)
     rng = np.random.default_rng(0)
     settings = params["similarity"]

@@ -395,6 +395,7 @@ def _analyze(args) -> None:
     import torch
 
     from .analysis.one_pass import unit_stats
+    from .analysis.precision import default_n_top
     from .data import load_prepared
     from .data.augment import normalize
     from .io import write_csv
@@ -420,7 +421,7 @@ def _analyze(args) -> None:
     mean, std = torch.tensor(data.mean, device=device), torch.tensor(data.std, device=device)
     batches = ((split.images[i:i + args.batch_size], split.labels[i:i + args.batch_size])
                for i in range(0, len(split.labels), args.batch_size))
-    n_top = args.n_top if args.n_top is not None else max(1, round(len(split.labels) / data.num_classes))
+    n_top = args.n_top if args.n_top is not None else default_n_top(split.labels.numpy(), data.num_classes)
     layers = args.layers or None
     if layers:
         types = {name: getattr(torch.nn, name) for name in layers if hasattr(torch.nn, name)}
@@ -434,9 +435,9 @@ def _analyze(args) -> None:
         from .plots.layer_summary import layer_summary_figure
         from .plots.style import finish
 
-        fig, axes, summary = layer_summary_figure(units, f"{args.model} on {data.name} ({args.split} split)")
-        finish(fig, axes, f"{args.model} on {data.name} ({args.split} split)", args.figure,
-               Path(args.figure).with_suffix(".csv"), summary)
+        title = f"{args.model} on {data.name} ({args.split} split)"
+        fig, axes, summary = layer_summary_figure(units)
+        finish(fig, axes, title, args.figure, Path(args.figure).with_suffix(".csv"), summary)
 
 
 def _summarize_epochs(args) -> None:

@@ -190,6 +190,11 @@ def validate_config(config: dict, schema: dict | str | Path, source: str = "conf
                                 f"experiment {names[0]!r} ({grid})")
         if "labels" in spec and len(spec["labels"]) != len(names):
             problems.append(f"  figures.{fig}.labels: {len(spec['labels'])} labels for {len(names)} experiments")
+        to_final = KINDS[FIGURES[fig].kind].to_final
+        for exp in names if to_final and spec.get(to_final) else []:
+            if exp in config.get("experiments", {}) and not config["experiments"][exp]["training"]["save_epochs"]:
+                problems.append(f"  figures.{fig}.{to_final}: experiment {exp!r} saves no epoch models: set "
+                                f"experiments.{exp}.training.save_epochs, or leave the option out")
         if spec.get("early_epoch") is not None and names and names[0] in config.get("experiments", {}):
             epochs = config["experiments"][names[0]]["training"]["epochs"]
             if spec["early_epoch"] > epochs:
@@ -301,11 +306,8 @@ def figure_params(config: dict, name: str) -> dict:
     }
     if kind.similarity:  # only similarity figures rerun when the similarity keys change
         params["similarity"] = similarity_settings(config["analysis"])
-    if kind.to_final and params["options"].get(kind.to_final):
+    if kind.to_final and params["options"].get(kind.to_final):  # validate_config checks save_epochs
         for e, x in exps.items():
-            if not x["training"]["save_epochs"]:
-                raise ValueError(f"figures.{name}.{kind.to_final}: experiment {e!r} saves no epoch models: set "
-                                 f"experiments.{e}.training.save_epochs, or leave the option out")
             params["expected"][e]["epochs"] = [int(k) for k in x["training"]["save_epochs"]]
         params["similarity"] = similarity_settings(config["analysis"])
     return params

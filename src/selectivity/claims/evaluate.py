@@ -293,10 +293,10 @@ def _dynamics_claims(t: Table, name: str, epochs: pd.DataFrame, p: dict, opts: d
     """Claim 9a on one experiment's per-epoch table: at alpha = 0, the rise-and-decline tests of the
     si_dynamics figure, in both readings of the peak."""
     from ..files.epochs import NETWORK
-    from ..plots.dynamics import rise_and_decline
+    from ..plots.dynamics import early_epoch, rise_and_decline
 
     network = epochs[(epochs["layer"] == NETWORK) & (epochs["alpha"] == 0)]
-    early = p["dynamics"][name]["early_epoch"] or max(1, int(network["epoch"].max()) // 4)
+    early = early_epoch(p["dynamics"][name]["early_epoch"], network["epoch"].max())
     tests = rise_and_decline(network, early, opts)
     for reading, sub in tests.groupby("reading", sort=False):
         rise = sub[sub["test"].str.startswith("rise")].iloc[0]

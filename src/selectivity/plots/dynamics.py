@@ -47,6 +47,12 @@ def _band(ax, stats: pd.DataFrame, x: str, color, label: str, style: str = "-") 
     ax.fill_between(stats[x], stats["ci_low"], stats["ci_high"], color=color, alpha=0.2, lw=0)
 
 
+def early_epoch(option: int | None, last_epoch: int) -> int:
+    """The fixed early epoch of the rise-and-decline tests: the figure's ``early_epoch`` option, or
+    (None) a quarter of the epochs."""
+    return option or max(1, int(last_epoch) // 4)
+
+
 def rise_and_decline(network: pd.DataFrame, early_epoch: int, opts: dict) -> pd.DataFrame:
     """At one alpha, the network SI per seed (one row per seed and epoch, columns seed, epoch,
     mean_si): does it rise from the initialized network and then decline by the last epoch? Two
@@ -73,7 +79,8 @@ def rise_and_decline(network: pd.DataFrame, early_epoch: int, opts: dict) -> pd.
 def to_final_panel(ax, to_final: pd.DataFrame, colors: dict, opts: dict, parts: list) -> str:
     """Panel d: per alpha, the distance of each run's save_epochs network to the run's model, its
     best-validation epoch (mean over unit layers per network; mean and bootstrapped CI over
-    networks), for the table's first measure and reading (every measure and reading go to ``parts``, the statistics). Returns what it shows."""
+    networks), for the table's first measure and reading (every measure and reading go to
+    ``parts``, the statistics). Returns what it shows."""
     per_net = to_final.groupby(["experiment", "alpha", "seed", "epoch", "measure", "reading"], as_index=False,
                                sort=False)["distance"].mean()
     measure, reading = to_final["measure"].iloc[0], to_final["reading"].iloc[0]
@@ -111,7 +118,7 @@ def si_dynamics_figure(data):
         acc = per_epoch(sub, "probe_accuracy", "c", "probe_accuracy", opts)
         _band(axes[2], acc, "epoch", colors[alpha], f"α={alpha_label(alpha)}")
         parts.append(acc)
-        early = options["early_epoch"] or max(1, int(sub["epoch"].max()) // 4)
+        early = early_epoch(options["early_epoch"], sub["epoch"].max())
         tests = rise_and_decline(sub, early, opts)
         tests["alpha"] = alpha
         tests["quantity"] = [f"network SI, {r} (epoch {e} of {last})" for r, e, last in

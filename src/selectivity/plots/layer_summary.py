@@ -20,9 +20,10 @@ def layer_summary(units: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def layer_summary_figure(units: pd.DataFrame, title: str):
+def layer_summary_figure(units: pd.DataFrame):
     """(a) SI per unit layer: mean and interquartile range over its units; (b) mean precision of
-    live units (if measured); (c) dead fraction. Returns (figure, axes, the layer_summary table)."""
+    live units (if measured); (c) dead fraction. Returns (figure, axes, the layer_summary table);
+    ``style.finish`` titles and writes it."""
     summary = layer_summary(units)
     x = np.arange(len(summary))
     fig, axes = new_figure(3, width=max(4.0, 0.25 * len(summary) + 2), height=3.6)
@@ -36,5 +37,4 @@ def layer_summary_figure(units: pd.DataFrame, title: str):
     for ax in axes:
         ax.set_xticks(x, summary["layer"], rotation=90, fontsize=6)
         ax.set_xlabel("unit layer")
-    fig.suptitle(title, fontsize=10)
     return fig, axes, summary
